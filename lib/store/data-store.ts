@@ -1,0 +1,125 @@
+// The DataStore is the only way the control plane reads and writes persistent state. Two
+// implementations (SQLite, PostgreSQL) pass one contract suite; callers never see the dialect.
+// Every multi-statement change happens inside one method or inside `transaction`, which hands the
+// callback a transaction-scoped store: using the outer store inside the callback is a bug.
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** The four levels of the hierarchy, top to bottom. */
+export type Level = 'ecosystem' | 'domain' | 'app' | 'workspace';
+
+/** Parent names; which ones are required depends on the level. */
+export interface ParentRef {
+  ecosystem?: string;
+  domain?: string;
+  app?: string;
+}
+
+export interface ObjectKey extends ParentRef {
+  name: string;
+}
+
+/** What a caller writes: the user-owned part of a manifest. */
+export interface ObjectInput {
+  name: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  spec?: JsonObject;
+}
+
+/** What the store returns: the input as written plus identity and bookkeeping. */
+export interface StoredObject {
+  id: string;
+  level: Level;
+  name: string;
+  /** Parent names, filled for every level below ecosystem. */
+  ecosystem?: string;
+  domain?: string;
+  app?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  spec: JsonObject;
+  /** Incremented on every update; pass it back as `expectedVersion` for optimistic concurrency. */
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ListOptions {
+  /** Page size, 1..500; default 50. */
+  limit?: number;
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  cursor?: string;
+  /** Only objects whose labels contain every pair given. */
+  labels?: Record<string, string>;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Present when more items may follow. */
+  nextCursor?: string;
+}
+
+export interface UpdateOptions {
+  /** When set, the update fails with CONFLICT unless the stored version still matches. */
+  expectedVersion?: number;
+}
+
+export interface DeleteOptions {
+  /** Remove everything below as well, in one transaction. Without it, children refuse the delete. */
+  cascade?: boolean;
+}
+
+export interface DeleteResult {
+  /** How many objects were removed per level, including the one asked for. */
+  removed: Record<Level, number>;
+}
+
+/** A user's active selection, like `dvm use`. Every field may be absent. */
+export interface ActiveContext {
+  ecosystem?: string;
+  domain?: string;
+  app?: string;
+  workspace?: string;
+}
+
+export interface ObjectStore {
+  create(parent: ParentRef, input: ObjectInput): Promise<StoredObject>;
+  get(key: ObjectKey): Promise<StoredObject>;
+  /** Like `get`, but returns undefined instead of NOT_FOUND for the object itself (parents must exist). */
+  find(key: ObjectKey): Promise<StoredObject | undefined>;
+  /** Lists children of `parent` (or all when a parent is omitted), ordered by parent path then name. */
+  list(parent: ParentRef, options?: ListOptions): Promise<Page<StoredObject>>;
+  /** Replaces labels, annotations and spec; the name and parents never change. */
+  update(key: ObjectKey, input: ObjectInput, options?: UpdateOptions): Promise<StoredObject>;
+  delete(key: ObjectKey, options?: DeleteOptions): Promise<DeleteResult>;
+  count(parent: ParentRef): Promise<number>;
+}
+
+export interface DataStore {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly ecosystems: ObjectStore;
+  readonly domains: ObjectStore;
+  readonly apps: ObjectStore;
+  readonly workspaces: ObjectStore;
+  /** Returns the store of one level, for code that walks the hierarchy. */
+  objects(level: Level): ObjectStore;
+
+  getContext(userId: string): Promise<ActiveContext>;
+  /**
+   * Sets the user's active context. Names are checked against the hierarchy; setting a level
+   * clears the levels below it unless they are given too.
+   */
+  setContext(userId: string, context: ActiveContext): Promise<ActiveContext>;
+
+  /**
+   * Runs `fn` in one transaction: all of its writes commit together or none do. Nested calls
+   * join the outer transaction.
+   */
+  transaction<T>(fn: (tx: DataStore) => Promise<T>): Promise<T>;
+
+  /** Checks the connection; throws UNAVAILABLE when the database cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
