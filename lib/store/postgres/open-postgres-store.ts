@@ -1,0 +1,141 @@
+// The PostgreSQL DataStore over postgres.js, migrated from drizzle/postgres at open. Several
+// control-plane replicas may start at once: migrations run under an advisory lock.
+import { type Column, type SQL, sql } from 'drizzle-orm';
+import { type PostgresJsDatabase, drizzle } from 'drizzle-orm/postgres-js';
+import { migrate } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+
+import { AppError } from '../../errors';
+import type { DataStore } from '../data-store';
+import { createSqlDataStore } from '../sql/sql-data-store';
+import type { DriverErrorKind, Row, SqlDialect, SqlDriver, SqlExecutor } from '../sql/sql-driver';
+import * as schema from './schema';
+
+export interface PostgresStoreOptions {
+  url: string;
+  migrationsDir: string;
+  /** Connections in the pool; default 10. */
+  maxConnections?: number;
+}
+
+/** Any fixed 64-bit number shared by all replicas: "dvm migrate" in ASCII. */
+const MIGRATION_LOCK_ID = 0x64766d6d696772n;
+
+const postgresDialect: SqlDialect = {
+  name: 'postgres',
+  levels: {
+    ecosystem: { table: schema.ecosystems, ...schema.ecosystems, ancestors: {} },
+    domain: { table: schema.domains, ...schema.domains, ancestors: { ecosystem: schema.domains.ecosystemId } },
+    app: {
+      table: schema.apps,
+      ...schema.apps,
+      ancestors: { ecosystem: schema.apps.ecosystemId, domain: schema.apps.domainId },
+    },
+    workspace: {
+      table: schema.workspaces,
+      ...schema.workspaces,
+      ancestors: {
+        ecosystem: schema.workspaces.ecosystemId,
+        domain: schema.workspaces.domainId,
+        app: schema.workspaces.appId,
+      },
+    },
+  },
+  contexts: { table: schema.userContexts, ...schema.userContexts },
+  encodeTime: (date) => date.toISOString(),
+  // Sessions run with TimeZone=UTC, so values read back as `2026-11-27 16:42:43.123+00`.
+  decodeTime: (value) =>
+    value instanceof Date ? value : new Date(String(value).replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00')),
+  jsonFieldEquals: (column: Column, key: string, value: string): SQL =>
+    sql`(cast(${column} as jsonb) ->> ${key}) = ${value}`,
+  classifyError,
+};
+
+function classifyError(error: unknown): DriverErrorKind | undefined {
+  // drizzle wraps driver errors; the SQLSTATE lives on the error or on its cause.
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (code === '23505') return 'unique';
+    if (code === '23503') return 'foreign-key';
+    if (code === '40001' || code === '40P01' || code === '55P03') return 'busy';
+    if (
+      code === 'ECONNREFUSED' ||
+      code === 'ENOTFOUND' ||
+      code === 'CONNECTION_CLOSED' ||
+      code === 'CONNECT_TIMEOUT' ||
+      code === '57P01' ||
+      code === '3D000' ||
+      code === '28P01' ||
+      code === '28000'
+    ) {
+      return 'connection';
+    }
+  }
+  return undefined;
+}
+
+function executorOf(db: Pick<PostgresJsDatabase, 'execute'>): SqlExecutor {
+  return {
+    all: async (query) => [...(await db.execute<Row>(query))],
+    run: async (query) => (await db.execute(query)).count,
+  };
+}
+
+class PostgresDriver implements SqlDriver {
+  readonly dialect = postgresDialect;
+  private readonly direct: SqlExecutor;
+
+  constructor(
+    private readonly client: postgres.Sql,
+    private readonly db: PostgresJsDatabase,
+  ) {
+    this.direct = executorOf(db);
+  }
+
+  all(query: SQL): Promise<Row[]> {
+    return this.direct.all(query);
+  }
+
+  run(query: SQL): Promise<number> {
+    return this.direct.run(query);
+  }
+
+  transaction<T>(fn: (executor: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => fn(executorOf(tx)));
+  }
+
+  async close(): Promise<void> {
+    await this.client.end({ timeout: 5 });
+  }
+}
+
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<DataStore> {
+  const client = postgres(options.url, {
+    max: options.maxConnections ?? 10,
+    connection: { TimeZone: 'UTC', application_name: 'devopsmaestro' },
+    onnotice: () => {},
+  });
+  const db = drizzle(client);
+  const safeUrl = options.url.replace(/\/\/[^@/]*@/, '//***@');
+  try {
+    const lockConnection = await client.reserve();
+    try {
+      await lockConnection`select pg_advisory_lock(${MIGRATION_LOCK_ID.toString()}::bigint)`;
+      await migrate(db, { migrationsFolder: options.migrationsDir });
+    } finally {
+      await lockConnection`select pg_advisory_unlock(${MIGRATION_LOCK_ID.toString()}::bigint)`.catch(() => {});
+      lockConnection.release();
+    }
+  } catch (error) {
+    await client.end({ timeout: 1 }).catch(() => {});
+    if (classifyError(error) === 'connection') {
+      throw new AppError('UNAVAILABLE', `Cannot connect to PostgreSQL at ${safeUrl}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    throw new AppError('INTERNAL', `Migrating PostgreSQL at ${safeUrl} failed: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return createSqlDataStore(new PostgresDriver(client, db));
+}
