@@ -1,6 +1,7 @@
-// The SQLite DataStore: one better-sqlite3 connection in WAL mode with foreign keys enforced,
-// migrated from drizzle/sqlite at open. better-sqlite3 is synchronous, so a transaction spanning
-// awaits is made safe by a process-wide lock plus BEGIN IMMEDIATE (see decisions/0002).
+// The SQLite DataStore: one better-sqlite3 connection per file and process, in WAL mode with
+// foreign keys enforced, migrated from drizzle/sqlite at open. better-sqlite3 is synchronous, so a
+// transaction spanning awaits is made safe by a per-connection lock plus BEGIN IMMEDIATE, and
+// another process's write lock is waited for asynchronously (see docs/decisions/0002).
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -22,6 +23,25 @@ export interface SqliteStoreOptions {
   migrationsDir: string;
   /** How long a writer waits for another process's lock before failing with UNAVAILABLE. */
   busyTimeoutMs?: number;
+}
+
+/**
+ * SQLite's own busy handler sleeps synchronously and would freeze the event loop (and with it the
+ * transaction that holds the lock, if it is ours); so it only gets a short slice, and longer waits
+ * are retried here with timers.
+ */
+const SYNC_BUSY_SLICE_MS = 20;
+
+async function retryWhileBusy<T>(timeoutMs: number, fn: () => T): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fn();
+    } catch (error) {
+      if (classifyError(error) !== 'busy' || Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5 * 2 ** attempt, 100) * (0.5 + Math.random())));
+    }
+  }
 }
 
 const sqliteDialect: SqlDialect = {
@@ -75,7 +95,10 @@ class SqliteDriver implements SqlDriver {
   constructor(
     private readonly connection: Database.Database,
     private readonly db: BetterSQLite3Database,
+    private readonly busyTimeoutMs: number,
+    private readonly onClose: () => boolean,
   ) {
+    // Inside a transaction the write lock is already ours: statements run directly.
     this.direct = {
       all: async (query) => this.db.all<Row>(query),
       run: async (query) => this.db.run(query).changes,
@@ -83,17 +106,17 @@ class SqliteDriver implements SqlDriver {
   }
 
   all(query: SQL): Promise<Row[]> {
-    return this.lock.run(() => this.direct.all(query));
+    return this.lock.run(() => retryWhileBusy(this.busyTimeoutMs, () => this.db.all<Row>(query)));
   }
 
   run(query: SQL): Promise<number> {
-    return this.lock.run(() => this.direct.run(query));
+    return this.lock.run(() => retryWhileBusy(this.busyTimeoutMs, () => this.db.run(query).changes));
   }
 
   transaction<T>(fn: (executor: SqlExecutor) => Promise<T>): Promise<T> {
     return this.lock.run(async () => {
       // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read.
-      this.connection.exec('BEGIN IMMEDIATE');
+      await retryWhileBusy(this.busyTimeoutMs, () => this.connection.exec('BEGIN IMMEDIATE'));
       try {
         const result = await fn(this.direct);
         this.connection.exec('COMMIT');
@@ -106,25 +129,51 @@ class SqliteDriver implements SqlDriver {
   }
 
   async close(): Promise<void> {
-    await this.lock.run(() => this.connection.close());
+    await this.lock.run(() => {
+      if (this.onClose()) this.connection.close();
+    });
   }
 }
 
+/**
+ * Stores opened on the same file in one process share one connection (and so one lock): two
+ * connections in one process would wait on each other's locks with no way to yield.
+ */
+const openDrivers = new Map<string, { driver: SqliteDriver; users: number }>();
+
 export function openSqliteStore(options: SqliteStoreOptions): DataStore {
-  fs.mkdirSync(path.dirname(options.file), { recursive: true });
-  let connection: Database.Database;
+  const file = path.resolve(options.file);
+  const shared = openDrivers.get(file);
+  if (shared) {
+    shared.users += 1;
+    return createSqlDataStore(shared.driver);
+  }
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  let connection: Database.Database | undefined;
   try {
-    connection = new Database(options.file);
+    connection = new Database(file);
+    connection.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+    connection.pragma('journal_mode = WAL');
+    connection.pragma('foreign_keys = ON');
+    connection.pragma('synchronous = NORMAL');
+    // Migrations run once at open, before the event loop matters, so the long busy wait is fine.
+    migrate(drizzle(connection), { migrationsFolder: options.migrationsDir });
+    connection.pragma(`busy_timeout = ${SYNC_BUSY_SLICE_MS}`);
   } catch (error) {
-    throw new AppError('UNAVAILABLE', `Cannot open the SQLite database at ${options.file}: ${(error as Error).message}`, {
+    connection?.close();
+    throw new AppError('UNAVAILABLE', `Cannot open the SQLite database at ${file}: ${(error as Error).message}`, {
       cause: error,
     });
   }
-  connection.pragma('journal_mode = WAL');
-  connection.pragma('foreign_keys = ON');
-  connection.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-  connection.pragma('synchronous = NORMAL');
-  const db = drizzle(connection);
-  migrate(db, { migrationsFolder: options.migrationsDir });
-  return createSqlDataStore(new SqliteDriver(connection, db));
+  const entry = {
+    users: 1,
+    driver: new SqliteDriver(connection, drizzle(connection), options.busyTimeoutMs ?? 10_000, () => {
+      entry.users -= 1;
+      if (entry.users > 0) return false;
+      openDrivers.delete(file);
+      return true;
+    }),
+  };
+  openDrivers.set(file, entry);
+  return createSqlDataStore(entry.driver);
 }
