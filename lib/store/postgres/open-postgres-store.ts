@@ -1,7 +1,10 @@
 // The PostgreSQL DataStore over postgres.js, migrated from drizzle/postgres at open. Several
 // control-plane replicas may start at once: migrations run under an advisory lock.
+// drizzle builds every query; postgres.js runs it as a named prepared statement, which drizzle's
+// own executor does not do and which halves the cost of a small query (docs/decisions/0002).
 import { type Column, type SQL, sql } from 'drizzle-orm';
-import { type PostgresJsDatabase, drizzle } from 'drizzle-orm/postgres-js';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 
@@ -43,9 +46,7 @@ const postgresDialect: SqlDialect = {
   },
   contexts: { table: schema.userContexts, ...schema.userContexts },
   encodeTime: (date) => date.toISOString(),
-  // Sessions run with TimeZone=UTC, so values read back as `2026-11-27 16:42:43.123+00`.
-  decodeTime: (value) =>
-    value instanceof Date ? value : new Date(String(value).replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00')),
+  decodeTime: (value) => (value instanceof Date ? value : new Date(String(value))),
   jsonFieldEquals: (column: Column, key: string, value: string): SQL =>
     sql`(cast(${column} as jsonb) ->> ${key}) = ${value}`,
   classifyError,
@@ -74,10 +75,18 @@ function classifyError(error: unknown): DriverErrorKind | undefined {
   return undefined;
 }
 
-function executorOf(db: Pick<PostgresJsDatabase, 'execute'>): SqlExecutor {
+const queryBuilder = new PgDialect();
+
+type Parameter = postgres.ParameterOrJSON<never>;
+
+function executorOf(client: postgres.Sql | postgres.TransactionSql): SqlExecutor {
+  const execute = (query: SQL) => {
+    const { sql: text, params } = queryBuilder.sqlToQuery(query);
+    return client.unsafe<Row[]>(text, params as Parameter[], { prepare: true });
+  };
   return {
-    all: async (query) => [...(await db.execute<Row>(query))],
-    run: async (query) => (await db.execute(query)).count,
+    all: async (query) => execute(query),
+    run: async (query) => (await execute(query)).count,
   };
 }
 
@@ -85,11 +94,8 @@ class PostgresDriver implements SqlDriver {
   readonly dialect = postgresDialect;
   private readonly direct: SqlExecutor;
 
-  constructor(
-    private readonly client: postgres.Sql,
-    private readonly db: PostgresJsDatabase,
-  ) {
-    this.direct = executorOf(db);
+  constructor(private readonly client: postgres.Sql) {
+    this.direct = executorOf(client);
   }
 
   all(query: SQL): Promise<Row[]> {
@@ -101,7 +107,7 @@ class PostgresDriver implements SqlDriver {
   }
 
   transaction<T>(fn: (executor: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) => fn(executorOf(tx)));
+    return this.client.begin((tx) => fn(executorOf(tx))) as Promise<T>;
   }
 
   async close(): Promise<void> {
@@ -112,16 +118,15 @@ class PostgresDriver implements SqlDriver {
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<DataStore> {
   const client = postgres(options.url, {
     max: options.maxConnections ?? 10,
-    connection: { TimeZone: 'UTC', application_name: 'devopsmaestro' },
+    connection: { application_name: 'devopsmaestro' },
     onnotice: () => {},
   });
-  const db = drizzle(client);
   const safeUrl = options.url.replace(/\/\/[^@/]*@/, '//***@');
   try {
     const lockConnection = await client.reserve();
     try {
       await lockConnection`select pg_advisory_lock(${MIGRATION_LOCK_ID.toString()}::bigint)`;
-      await migrate(db, { migrationsFolder: options.migrationsDir });
+      await migrate(drizzle(client), { migrationsFolder: options.migrationsDir });
     } finally {
       await lockConnection`select pg_advisory_unlock(${MIGRATION_LOCK_ID.toString()}::bigint)`.catch(() => {});
       lockConnection.release();
@@ -137,5 +142,5 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       cause: error,
     });
   }
-  return createSqlDataStore(new PostgresDriver(client, db));
+  return createSqlDataStore(new PostgresDriver(client));
 }

@@ -7,7 +7,8 @@ import path from 'node:path';
 
 import Database from 'better-sqlite3';
 import { type Column, type SQL, sql } from 'drizzle-orm';
-import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
+import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 
 import { AppError } from '../../errors';
@@ -87,30 +88,55 @@ function classifyError(error: unknown): DriverErrorKind | undefined {
   return undefined;
 }
 
+const queryBuilder = new SQLiteSyncDialect();
+const STATEMENT_CACHE_SIZE = 256;
+
 class SqliteDriver implements SqlDriver {
   readonly dialect = sqliteDialect;
   private readonly lock = new AsyncLock();
   private readonly direct: SqlExecutor;
+  /** drizzle builds the SQL; prepared statements are kept, since preparing costs more than a lookup. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(
     private readonly connection: Database.Database,
-    private readonly db: BetterSQLite3Database,
     private readonly busyTimeoutMs: number,
     private readonly onClose: () => boolean,
   ) {
     // Inside a transaction the write lock is already ours: statements run directly.
     this.direct = {
-      all: async (query) => this.db.all<Row>(query),
-      run: async (query) => this.db.run(query).changes,
+      all: async (query) => this.allNow(query),
+      run: async (query) => this.runNow(query),
     };
   }
 
   all(query: SQL): Promise<Row[]> {
-    return this.lock.run(() => retryWhileBusy(this.busyTimeoutMs, () => this.db.all<Row>(query)));
+    return this.lock.run(() => retryWhileBusy(this.busyTimeoutMs, () => this.allNow(query)));
   }
 
   run(query: SQL): Promise<number> {
-    return this.lock.run(() => retryWhileBusy(this.busyTimeoutMs, () => this.db.run(query).changes));
+    return this.lock.run(() => retryWhileBusy(this.busyTimeoutMs, () => this.runNow(query)));
+  }
+
+  private prepare(query: SQL): { statement: Database.Statement; params: unknown[] } {
+    const { sql: text, params } = queryBuilder.sqlToQuery(query);
+    let statement = this.statements.get(text);
+    if (!statement) {
+      if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.clear();
+      statement = this.connection.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return { statement, params };
+  }
+
+  private allNow(query: SQL): Row[] {
+    const { statement, params } = this.prepare(query);
+    return statement.reader ? (statement.all(...params) as Row[]) : (statement.run(...params), []);
+  }
+
+  private runNow(query: SQL): number {
+    const { statement, params } = this.prepare(query);
+    return statement.run(...params).changes;
   }
 
   transaction<T>(fn: (executor: SqlExecutor) => Promise<T>): Promise<T> {
@@ -167,7 +193,7 @@ export function openSqliteStore(options: SqliteStoreOptions): DataStore {
   }
   const entry = {
     users: 1,
-    driver: new SqliteDriver(connection, drizzle(connection), options.busyTimeoutMs ?? 10_000, () => {
+    driver: new SqliteDriver(connection, options.busyTimeoutMs ?? 10_000, () => {
       entry.users -= 1;
       if (entry.users > 0) return false;
       openDrivers.delete(file);
