@@ -1,0 +1,54 @@
+// Server-only (the `server-only` package is not installed, so this comment is the marker): the
+// composition root. It reads the configuration, opens the DataStore (which runs the migrations)
+// and hands both out; code below takes them as parameters and never opens a store itself.
+//
+// The runtime lives on `globalThis`, not in a module variable: server.ts (run by tsx) and the Next
+// bundle load separate copies of this module in one process, and both must share one store.
+
+import type { DataStore } from '@/lib/store/data-store';
+import { openDataStore } from '@/lib/store/open-data-store';
+import { loadConfig, type Config } from './config';
+
+export interface Runtime {
+  store: DataStore;
+  config: Config;
+}
+
+const KEY = Symbol.for('devopsmaestro.runtime');
+const holder = globalThis as typeof globalThis & { [KEY]?: Promise<Runtime> };
+
+/**
+ * The process-wide runtime, created on first use. Concurrent first calls share one creation; a
+ * failed creation (bad configuration, unreachable database) is forgotten so a later call retries.
+ */
+export function getRuntime(): Promise<Runtime> {
+  let runtime = holder[KEY];
+  if (!runtime) {
+    const created = createRuntime();
+    holder[KEY] = runtime = created;
+    created.catch(() => {
+      if (holder[KEY] === created) delete holder[KEY];
+    });
+  }
+  return runtime;
+}
+
+async function createRuntime(): Promise<Runtime> {
+  const config = loadConfig(process.env);
+  const store = await openDataStore(config);
+  return { store, config };
+}
+
+/** Closes the store, if one was opened; the next getRuntime() opens a fresh one. */
+export async function closeRuntime(): Promise<void> {
+  const runtime = holder[KEY];
+  delete holder[KEY];
+  if (!runtime) return;
+  let opened: Runtime;
+  try {
+    opened = await runtime;
+  } catch {
+    return; // never opened, nothing to close
+  }
+  await opened.store.close();
+}

@@ -1,0 +1,161 @@
+// The control plane's process: serves the Next app and owns WebSocket upgrades (DESIGN.md §2, §6).
+//
+//   tsx server.ts          production; needs a prior `next build` (`npm start` does both)
+//   tsx server.ts --dev    development, with Next's compiler and hot reload
+//
+// Opening the DataStore here runs the migrations before the first request is accepted. The Next
+// bundle loads its own copy of lib/server/runtime, which finds the same store on globalThis.
+
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { isAppError } from './lib/errors';
+import { closeRuntime, getRuntime } from './lib/server/runtime';
+
+const dev = process.argv.includes('--dev');
+const dir = fileURLToPath(new URL('.', import.meta.url));
+
+function log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}) {
+  const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields });
+  if (level === 'info') console.log(line);
+  else console.error(line);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error
+    ? (error.stack ?? `${error.name}: ${error.message}`)
+    : String(error);
+}
+
+/** Answers an upgrade request on the raw socket, since no HTTP response object exists for it. */
+function rejectUpgrade(socket: Duplex, status: number, reason: string, detail: string) {
+  const body = JSON.stringify({ type: 'about:blank', title: reason, status, detail });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\n` +
+      'Content-Type: application/problem+json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
+}
+
+async function main() {
+  // React and Next pick their builds from NODE_ENV when first loaded, hence the late import.
+  const env = process.env as Record<string, string | undefined>;
+  env.NODE_ENV ??= dev ? 'development' : 'production';
+  // A self-hosted control plane does not report usage to a third party.
+  env.NEXT_TELEMETRY_DISABLED ??= '1';
+
+  let runtime;
+  try {
+    runtime = await getRuntime();
+  } catch (error) {
+    if (isAppError(error) && error.code === 'INVALID') {
+      // Configuration errors are for the operator: the message names the variables.
+      log('error', error.message, { errors: error.errors });
+    } else if (isAppError(error)) {
+      // The store's errors are written for the operator already; the stack adds nothing.
+      const cause = error.cause instanceof Error ? error.cause.message : undefined;
+      log('error', error.message, { code: error.code, ...(cause && { cause }) });
+    } else {
+      log('error', 'cannot open the database', { error: describe(error) });
+    }
+    process.exit(1);
+  }
+  const { config, store } = runtime;
+
+  if (config.localAgent) {
+    log(
+      'warn',
+      'the local agent is not implemented yet: no host is registered (DVM_LOCAL_AGENT=on has no effect in this release)',
+    );
+  }
+
+  const { default: next } = await import('next');
+  const app = next({ dev, dir, hostname: 'localhost', port: config.port });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log('error', 'request failed', { method: req.method, url: req.url, error: describe(error) });
+      if (!res.headersSent) {
+        res.statusCode = 500;
+        res.setHeader('Content-Type', 'application/problem+json');
+        res.end(
+          JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500 }),
+        );
+      } else {
+        res.destroy();
+      }
+    });
+  });
+
+  // Next attaches its own upgrade listener on the first request: it serves its dev hot-reload
+  // socket under /_next/ and ignores paths no app/ route matches, which is why our socket paths
+  // live under /ws/ and never in app/.
+  server.on('upgrade', (req, socket) => {
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (pathname.startsWith('/_next/')) return;
+    if (pathname.startsWith('/ws/')) {
+      rejectUpgrade(socket, 501, 'Not Implemented', 'Browser terminals arrive in a later release.');
+    } else {
+      rejectUpgrade(socket, 404, 'Not Found', 'No WebSocket is served at this path.');
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch(async (error: unknown) => {
+    log('error', `cannot listen on port ${config.port}`, { error: describe(error) });
+    await closeRuntime();
+    process.exit(1);
+  });
+
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  log('info', 'listening', {
+    url: `http://localhost:${port}`,
+    dialect: store.dialect,
+    dataDir: config.dataDir,
+    mode: dev ? 'development' : 'production',
+  });
+
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log('warn', `${signal} again: exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    log('info', 'shutting down', { signal });
+    // Open keep-alive connections and slow requests must not hold the process forever.
+    setTimeout(() => {
+      log('warn', 'shutdown timed out: exiting');
+      process.exit(1);
+    }, 10_000).unref();
+    try {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await app.close();
+      await closeRuntime();
+      process.exit(0);
+    } catch (error) {
+      log('error', 'shutdown failed', { error: describe(error) });
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', (signal) => void stop(signal));
+  process.on('SIGTERM', (signal) => void stop(signal));
+}
+
+main().catch((error: unknown) => {
+  log('error', 'start-up failed', { error: describe(error) });
+  process.exit(1);
+});
