@@ -11,26 +11,43 @@ const PLANNED: Record<string, string> = {
   delete: 'delete an object (--cascade for everything below it)',
   use: 'set the active ecosystem/domain/app/workspace',
   build: "build a workspace's image and stream the progress",
-  attach: "open a terminal in a workspace",
+  attach: 'open a terminal in a workspace',
 };
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
 function usage(): string {
-  const lines = Object.entries(PLANNED).map(([name, what]) => `  ${name.padEnd(8)} ${what} (not available yet)`);
-  return ['Usage: dvm <command> [flags]', '', 'Commands:', '  version  print the version', ...lines].join('\n');
+  const lines = Object.entries(PLANNED).map(
+    ([name, what]) => `  ${name.padEnd(8)} ${what} (not available yet)`,
+  );
+  return [
+    'Usage: dvm <command> [flags]',
+    '',
+    'Commands:',
+    '  version  print the version',
+    ...lines,
+  ].join('\n');
 }
 
 const [command] = process.argv.slice(2);
 if (command === 'version' || command === '--version') {
   console.log(`dvm ${version()}`);
-} else if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+} else if (
+  command === undefined ||
+  command === 'help' ||
+  command === '--help' ||
+  command === '-h'
+) {
   console.log(usage());
 } else if (command in PLANNED) {
-  console.error(`dvm ${command}: not available yet — the CLI arrives with the REST API (issue P1.3). Nothing was changed.`);
+  console.error(
+    `dvm ${command}: not available yet — the CLI arrives with the REST API (issue P1.3). Nothing was changed.`,
+  );
   process.exit(2);
 } else {
   console.error(`dvm: unknown command "${command}"\n\n${usage()}`);

@@ -27,7 +27,11 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly errors: FieldError[];
 
-  constructor(code: ErrorCode, message: string, options: { errors?: FieldError[]; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { errors?: FieldError[]; cause?: unknown } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
@@ -40,7 +44,11 @@ export class AppError extends Error {
  * Next bundle load separate copies, so `instanceof` is not reliable across them).
  */
 export function isAppError(value: unknown): value is AppError {
-  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[BRAND] === true
+  );
 }
 
 export function hasErrorCode(value: unknown, code: ErrorCode): value is AppError {

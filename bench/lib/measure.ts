@@ -11,7 +11,8 @@ export interface Stats {
 
 export function stats(samplesMs: number[]): Stats {
   const sorted = [...samplesMs].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
+  const at = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
   const mean = sorted.reduce((sum, x) => sum + x, 0) / sorted.length;
   return { count: sorted.length, p50: at(0.5), p99: at(0.99), mean };
 }
@@ -27,7 +28,13 @@ export function ms(value: number): string {
   return `${value.toFixed(3)}ms`;
 }
 
-export function summaryLine(name: string, metrics: Record<string, string>, ratio: number, target: string, met: boolean): string {
+export function summaryLine(
+  name: string,
+  metrics: Record<string, string>,
+  ratio: number,
+  target: string,
+  met: boolean,
+): string {
   const pairs = Object.entries(metrics).map(([k, v]) => `${k}=${v}`);
   return `bench ${name}: ${pairs.join(' ')} ratio=${ratio.toFixed(2)} target=${target} (${met ? 'met' : 'missed'})`;
 }

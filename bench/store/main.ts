@@ -28,7 +28,13 @@ function workspaceSpec(app: string, i: number) {
     shell: { type: 'zsh', framework: 'oh-my-zsh', plugins: ['git', 'docker'] },
     nvim: { structure: 'lazyvim', plugins: ['telescope', 'treesitter'] },
     env: { EDITOR: 'nvim', TERM: 'xterm-256color' },
-    container: { user: 'dev', uid: 1000, gid: 1000, workingDir: '/workspace', resources: { cpus: '2.0', memory: '2G' } },
+    container: {
+      user: 'dev',
+      uid: 1000,
+      gid: 1000,
+      workingDir: '/workspace',
+      resources: { cpus: '2.0', memory: '2G' },
+    },
   };
 }
 
@@ -37,17 +43,27 @@ async function load(store: DataStore): Promise<number> {
     for (let e = 0; e < ECOSYSTEMS; e++) {
       const ecosystem = `eco-${e}`;
       await store.transaction(async (tx) => {
-        await tx.ecosystems.create({}, { name: ecosystem, annotations: { description: `Ecosystem ${e}` } });
+        await tx.ecosystems.create(
+          {},
+          { name: ecosystem, annotations: { description: `Ecosystem ${e}` } },
+        );
         for (let d = 0; d < DOMAINS_PER_ECOSYSTEM; d++) {
           const domain = `domain-${d}`;
           await tx.domains.create({ ecosystem }, { name: domain });
           for (let a = 0; a < APPS_PER_DOMAIN; a++) {
             const app = `app-${String(a).padStart(2, '0')}`;
-            await tx.apps.create({ ecosystem, domain }, { name: app, spec: { path: `/srv/${ecosystem}/${app}` } });
+            await tx.apps.create(
+              { ecosystem, domain },
+              { name: app, spec: { path: `/srv/${ecosystem}/${app}` } },
+            );
             for (let w = 0; w < WORKSPACES_PER_APP; w++) {
               await tx.workspaces.create(
                 { ecosystem, domain, app },
-                { name: `ws-${String(w).padStart(2, '0')}`, labels: { team: `team-${d}` }, spec: workspaceSpec(app, w) },
+                {
+                  name: `ws-${String(w).padStart(2, '0')}`,
+                  labels: { team: `team-${d}` },
+                  spec: workspaceSpec(app, w),
+                },
               );
             }
           }
@@ -58,7 +74,9 @@ async function load(store: DataStore): Promise<number> {
 }
 
 /** Pages through every workspace; returns one duration per page. */
-async function pageThrough(fetchPage: (cursor: string | undefined) => Promise<string | undefined>): Promise<number[]> {
+async function pageThrough(
+  fetchPage: (cursor: string | undefined) => Promise<string | undefined>,
+): Promise<number[]> {
   const samples: number[] = [];
   let cursor: string | undefined;
   do {
@@ -86,11 +104,15 @@ async function benchDialect(dialect: Dialect) {
       const db = new Database(path.join(t.config.dataDir, SQLITE_FILE_NAME));
       const statement = db.prepare(RAW_SQL_SQLITE);
       rawPage = async (after) => statement.all(after, PAGE + 1) as Record<string, unknown>[];
-      closeRaw = async () => db.close();
+      closeRaw = async () => {
+        db.close();
+      };
     } else {
       const sql = postgres(t.config.databaseUrl!, { max: 1, onnotice: () => {} });
       rawPage = (after) =>
-        sql<Record<string, unknown>[]>`select * from workspaces where sort_key > ${after} order by sort_key limit ${PAGE + 1}`;
+        sql<
+          Record<string, unknown>[]
+        >`select * from workspaces where sort_key > ${after} order by sort_key limit ${PAGE + 1}`;
       closeRaw = () => sql.end({ timeout: 5 });
     }
 
@@ -111,7 +133,8 @@ async function benchDialect(dialect: Dialect) {
         }
         return rows.length > PAGE ? String(rows[PAGE - 1]!.sort_key) : undefined;
       });
-      if (oursPass.length !== rawPass.length) throw new Error('the two paths saw different page counts');
+      if (oursPass.length !== rawPass.length)
+        throw new Error('the two paths saw different page counts');
       // The first pass warms caches and the JIT for both paths; it is not counted.
       if (pass > 0) {
         ours.push(...oursPass);
@@ -137,11 +160,20 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
 }
 
 const worstRatio = Math.max(...results.map((r) => r.ours.p50 / r.raw.p50));
-const met = results.every((r) => r.ours.p99 <= TARGET_P99_MS[r.dialect]) && worstRatio <= TARGET_RATIO;
+const met =
+  results.every((r) => r.ours.p99 <= TARGET_P99_MS[r.dialect]) && worstRatio <= TARGET_RATIO;
 const metrics: Record<string, string> = {};
 for (const r of results) {
   metrics[`${r.dialect}_p50`] = ms(r.ours.p50);
   metrics[`${r.dialect}_p99`] = ms(r.ours.p99);
   metrics[`${r.dialect}_ratio`] = (r.ours.p50 / r.raw.p50).toFixed(2);
 }
-console.log(summaryLine('store', metrics, worstRatio, `sqlite_p99<=5ms,postgres_p99<=10ms,ratio<=${TARGET_RATIO}`, met));
+console.log(
+  summaryLine(
+    'store',
+    metrics,
+    worstRatio,
+    `sqlite_p99<=5ms,postgres_p99<=10ms,ratio<=${TARGET_RATIO}`,
+    met,
+  ),
+);

@@ -13,7 +13,9 @@ export function encodeCursor(after: string): string {
 
 export function decodeCursor(cursor: string): string {
   try {
-    const body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorBody>;
+    const body = JSON.parse(
+      Buffer.from(cursor, 'base64url').toString('utf8'),
+    ) as Partial<CursorBody>;
     if (body.v === 1 && typeof body.after === 'string') return body.after;
   } catch {
     // fall through to the error below: the caller only needs to know the cursor is unusable

@@ -13,7 +13,11 @@ const ECO = { ecosystem: 'platform' };
 const DOM = { ecosystem: 'platform', domain: 'backend' };
 const APP = { ecosystem: 'platform', domain: 'backend', app: 'api' };
 
-async function expectCode(promise: Promise<unknown>, code: ErrorCode, messagePart?: RegExp): Promise<void> {
+async function expectCode(
+  promise: Promise<unknown>,
+  code: ErrorCode,
+  messagePart?: RegExp,
+): Promise<void> {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,
@@ -25,10 +29,16 @@ async function expectCode(promise: Promise<unknown>, code: ErrorCode, messagePar
 }
 
 async function seedHierarchy(store: DataStore): Promise<void> {
-  await store.ecosystems.create({}, { name: 'platform', annotations: { description: 'Main platform' } });
+  await store.ecosystems.create(
+    {},
+    { name: 'platform', annotations: { description: 'Main platform' } },
+  );
   await store.domains.create(ECO, { name: 'backend' });
   await store.apps.create(DOM, { name: 'api', spec: { path: '/srv/api' } });
-  await store.workspaces.create(APP, { name: 'dev', spec: { image: { name: 'dvm-dev-api:pending' } } });
+  await store.workspaces.create(APP, {
+    name: 'dev',
+    spec: { image: { name: 'dvm-dev-api:pending' } },
+  });
 }
 
 async function countAll(store: DataStore): Promise<number[]> {
@@ -72,15 +82,27 @@ describe.each(DIALECTS)('DataStore contract [%s]', (dialect) => {
       expect(eco).toMatchObject({ level: 'ecosystem', name: 'platform', version: 1 });
       expect(eco.annotations).toEqual({ description: 'Main platform' });
       const ws = await store.workspaces.get({ ...APP, name: 'dev' });
-      expect(ws).toMatchObject({ level: 'workspace', ecosystem: 'platform', domain: 'backend', app: 'api' });
+      expect(ws).toMatchObject({
+        level: 'workspace',
+        ecosystem: 'platform',
+        domain: 'backend',
+        app: 'api',
+      });
       expect(ws.spec).toEqual({ image: { name: 'dvm-dev-api:pending' } });
 
       expect((await store.domains.list(ECO)).items.map((d) => d.name)).toEqual(['backend']);
       expect((await store.apps.list(DOM)).items.map((a) => a.name)).toEqual(['api']);
       expect((await store.workspaces.list(APP)).items.map((w) => w.name)).toEqual(['dev']);
 
-      const updated = await store.apps.update({ ...DOM, name: 'api' }, { name: 'api', labels: { team: 'core' }, spec: { path: '/srv/api2' } });
-      expect(updated).toMatchObject({ version: 2, labels: { team: 'core' }, spec: { path: '/srv/api2' } });
+      const updated = await store.apps.update(
+        { ...DOM, name: 'api' },
+        { name: 'api', labels: { team: 'core' }, spec: { path: '/srv/api2' } },
+      );
+      expect(updated).toMatchObject({
+        version: 2,
+        labels: { team: 'core' },
+        spec: { path: '/srv/api2' },
+      });
       expect(updated.updatedAt.getTime()).toBeGreaterThanOrEqual(updated.createdAt.getTime());
       expect(updated.id).toBe((await store.apps.get({ ...DOM, name: 'api' })).id);
 
@@ -88,7 +110,11 @@ describe.each(DIALECTS)('DataStore contract [%s]', (dialect) => {
         removed: { ecosystem: 0, domain: 0, app: 0, workspace: 1 },
       });
       expect(await store.workspaces.find({ ...APP, name: 'dev' })).toBeUndefined();
-      await expectCode(store.workspaces.get({ ...APP, name: 'dev' }), 'NOT_FOUND', /workspace "dev" in platform\/backend\/api not found/);
+      await expectCode(
+        store.workspaces.get({ ...APP, name: 'dev' }),
+        'NOT_FOUND',
+        /workspace "dev" in platform\/backend\/api not found/,
+      );
     });
 
     it('gives stable time-ordered UUIDv7 ids and UTC timestamps', async () => {
@@ -99,12 +125,18 @@ describe.each(DIALECTS)('DataStore contract [%s]', (dialect) => {
       expect(b.id > a.id).toBe(true);
       expect(a.createdAt.getTime()).toBeGreaterThanOrEqual(before - 1);
       expect(a.createdAt.getTime()).toBeLessThanOrEqual(Date.now() + 1);
-      expect((await store.ecosystems.get({ name: 'a' })).createdAt.toISOString()).toBe(a.createdAt.toISOString());
+      expect((await store.ecosystems.get({ name: 'a' })).createdAt.toISOString()).toBe(
+        a.createdAt.toISOString(),
+      );
     });
 
     it('refuses renames through update', async () => {
       await store.ecosystems.create({}, { name: 'a' });
-      await expectCode(store.ecosystems.update({ name: 'a' }, { name: 'b' }), 'INVALID', /cannot be renamed/);
+      await expectCode(
+        store.ecosystems.update({ name: 'a' }, { name: 'b' }),
+        'INVALID',
+        /cannot be renamed/,
+      );
     });
   });
 
@@ -120,7 +152,9 @@ describe.each(DIALECTS)('DataStore contract [%s]', (dialect) => {
       const error = await store.ecosystems.create({}, { name }).catch((e: unknown) => e);
       expect(isAppError(error) && error.code).toBe('INVALID');
       if (!isAppError(error)) return;
-      expect(error.errors).toEqual([{ path: 'metadata.name', message: expect.stringMatching(message) }]);
+      expect(error.errors).toEqual([
+        { path: 'metadata.name', message: expect.stringMatching(message) },
+      ]);
       expect(await store.ecosystems.count({})).toBe(0);
     });
 
@@ -130,24 +164,51 @@ describe.each(DIALECTS)('DataStore contract [%s]', (dialect) => {
     });
 
     it('names a missing parent and writes nothing', async () => {
-      await expectCode(store.domains.create(ECO, { name: 'backend' }), 'NOT_FOUND', /ecosystem "platform" not found/);
+      await expectCode(
+        store.domains.create(ECO, { name: 'backend' }),
+        'NOT_FOUND',
+        /ecosystem "platform" not found/,
+      );
       await store.ecosystems.create({}, { name: 'platform' });
-      await expectCode(store.workspaces.create(APP, { name: 'dev' }), 'NOT_FOUND', /domain "backend" in platform not found/);
+      await expectCode(
+        store.workspaces.create(APP, { name: 'dev' }),
+        'NOT_FOUND',
+        /domain "backend" in platform not found/,
+      );
       await store.domains.create(ECO, { name: 'backend' });
-      await expectCode(store.workspaces.create(APP, { name: 'dev' }), 'NOT_FOUND', /app "api" in platform\/backend not found/);
+      await expectCode(
+        store.workspaces.create(APP, { name: 'dev' }),
+        'NOT_FOUND',
+        /app "api" in platform\/backend not found/,
+      );
       expect(await countAll(store)).toEqual([1, 1, 0, 0]);
     });
 
     it('requires every parent by field', async () => {
-      const error = await store.workspaces.create({ ecosystem: 'platform' }, { name: 'dev' }).catch((e: unknown) => e);
-      expect(isAppError(error) && error.errors.map((e) => e.path)).toEqual(['metadata.domain', 'metadata.app']);
+      const error = await store.workspaces
+        .create({ ecosystem: 'platform' }, { name: 'dev' })
+        .catch((e: unknown) => e);
+      expect(isAppError(error) && error.errors.map((e) => e.path)).toEqual([
+        'metadata.domain',
+        'metadata.app',
+      ]);
     });
 
     it('rejects non-string labels and a non-object spec with field paths', async () => {
       const error = await store.ecosystems
-        .create({}, { name: 'a', labels: { team: 7 as unknown as string }, spec: [] as unknown as JsonObject })
+        .create(
+          {},
+          {
+            name: 'a',
+            labels: { team: 7 as unknown as string },
+            spec: [] as unknown as JsonObject,
+          },
+        )
         .catch((e: unknown) => e);
-      expect(isAppError(error) && error.errors.map((e) => e.path)).toEqual(['metadata.labels.team', 'spec']);
+      expect(isAppError(error) && error.errors.map((e) => e.path)).toEqual([
+        'metadata.labels.team',
+        'spec',
+      ]);
       expect(await store.ecosystems.count({})).toBe(0);
     });
 
@@ -161,9 +222,17 @@ describe.each(DIALECTS)('DataStore contract [%s]', (dialect) => {
   describe('uniqueness', () => {
     it('refuses a duplicate name under the same parent, allows it under another', async () => {
       await seedHierarchy(store);
-      await expectCode(store.ecosystems.create({}, { name: 'platform' }), 'ALREADY_EXISTS', /ecosystem "platform" already exists/);
+      await expectCode(
+        store.ecosystems.create({}, { name: 'platform' }),
+        'ALREADY_EXISTS',
+        /ecosystem "platform" already exists/,
+      );
       await expectCode(store.domains.create(ECO, { name: 'backend' }), 'ALREADY_EXISTS');
-      await expectCode(store.apps.create(DOM, { name: 'api' }), 'ALREADY_EXISTS', /app "api" in platform\/backend/);
+      await expectCode(
+        store.apps.create(DOM, { name: 'api' }),
+        'ALREADY_EXISTS',
+        /app "api" in platform\/backend/,
+      );
       await expectCode(store.workspaces.create(APP, { name: 'dev' }), 'ALREADY_EXISTS');
 
       await store.domains.create(ECO, { name: 'frontend' });
@@ -195,7 +264,9 @@ describe.each(DIALECTS)('DataStore contract [%s]', (dialect) => {
         removed: { ecosystem: 1, domain: 1, app: 1, workspace: 2 },
       });
       expect(await countAll(store)).toEqual([1, 1, 0, 0]);
-      expect((await store.domains.get({ ecosystem: 'other', name: 'backend' })).name).toBe('backend');
+      expect((await store.domains.get({ ecosystem: 'other', name: 'backend' })).name).toBe(
+        'backend',
+      );
     });
   });
 
@@ -278,7 +349,9 @@ describe.each(DIALECTS)('DataStore contract [%s]', (dialect) => {
       };
       // Half the writers on a second, independent connection to the same database.
       const second = await t.reopen();
-      await Promise.all(Array.from({ length: writers }, (_, i) => writer(i % 2 === 0 ? store : second)));
+      await Promise.all(
+        Array.from({ length: writers }, (_, i) => writer(i % 2 === 0 ? store : second)),
+      );
       const final = await store.ecosystems.get({ name: 'counter' });
       expect(final.spec.hits).toBe(writers);
       expect(final.version).toBe(writers + 1);
@@ -287,11 +360,14 @@ describe.each(DIALECTS)('DataStore contract [%s]', (dialect) => {
     it('lets exactly one of many concurrent creates of a name win', async () => {
       const second = await t.reopen();
       const results = await Promise.allSettled(
-        Array.from({ length: 10 }, (_, i) => (i % 2 ? store : second).ecosystems.create({}, { name: 'race' })),
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 ? store : second).ecosystems.create({}, { name: 'race' }),
+        ),
       );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       for (const r of results) {
-        if (r.status === 'rejected') expect(isAppError(r.reason) && r.reason.code).toBe('ALREADY_EXISTS');
+        if (r.status === 'rejected')
+          expect(isAppError(r.reason) && r.reason.code).toBe('ALREADY_EXISTS');
       }
     });
 
@@ -312,13 +388,17 @@ describe.each(DIALECTS)('DataStore contract [%s]', (dialect) => {
       expect(await store.apps.count({})).toBe(13);
     });
 
-
     it('serialises writers in other processes with this one, without busy errors or lost updates', async () => {
       await store.ecosystems.create({}, { name: 'counter', spec: { hits: 0 } });
       const perProcess = 15;
       const child = (tag: string) =>
         promisify(execFile)(process.execPath, ['--import', 'tsx', 'lib/testing/store-writer.ts'], {
-          env: { ...process.env, DVM_TEST_STORE: JSON.stringify(t.config), COUNT: String(perProcess), TAG: tag },
+          env: {
+            ...process.env,
+            DVM_TEST_STORE: JSON.stringify(t.config),
+            COUNT: String(perProcess),
+            TAG: tag,
+          },
         });
       const children = Promise.all([child('p1'), child('p2')]);
       // This process writes too, while the children do.
@@ -338,7 +418,10 @@ describe.each(DIALECTS)('DataStore contract [%s]', (dialect) => {
         }
       }
       const outputs = await children;
-      expect(outputs.map((o) => o.stdout.trim())).toEqual([`done ${perProcess}`, `done ${perProcess}`]);
+      expect(outputs.map((o) => o.stdout.trim())).toEqual([
+        `done ${perProcess}`,
+        `done ${perProcess}`,
+      ]);
       expect((await store.ecosystems.get({ name: 'counter' })).spec.hits).toBe(3 * perProcess);
       expect(await store.domains.count({ ecosystem: 'counter' })).toBe(2 * perProcess);
     }, 120_000);
@@ -372,7 +455,12 @@ describe.each(DIALECTS)('DataStore contract [%s]', (dialect) => {
         for (const dom of ['x', 'y']) await store.domains.create({ ecosystem: eco }, { name: dom });
       }
       const all = await store.domains.list({});
-      expect(all.items.map((d) => `${d.ecosystem}/${d.name}`)).toEqual(['a/x', 'a/y', 'a-b/x', 'a-b/y']);
+      expect(all.items.map((d) => `${d.ecosystem}/${d.name}`)).toEqual([
+        'a/x',
+        'a/y',
+        'a-b/x',
+        'a-b/y',
+      ]);
       expect(all.nextCursor).toBeUndefined();
       const underA = await store.domains.list({ ecosystem: 'a' });
       expect(underA.items.map((d) => d.name)).toEqual(['x', 'y']);
@@ -380,14 +468,25 @@ describe.each(DIALECTS)('DataStore contract [%s]', (dialect) => {
 
     it('lists descendants of any ancestor and filters by labels', async () => {
       await seedHierarchy(store);
-      await store.workspaces.create(APP, { name: 'debug', labels: { purpose: 'debugging', 'example.com/tier': 'gold' } });
+      await store.workspaces.create(APP, {
+        name: 'debug',
+        labels: { purpose: 'debugging', 'example.com/tier': 'gold' },
+      });
       expect((await store.workspaces.list(ECO)).items.map((w) => w.name)).toEqual(['debug', 'dev']);
       expect((await store.workspaces.list(DOM)).items).toHaveLength(2);
       const labelled = await store.workspaces.list({}, { labels: { 'example.com/tier': 'gold' } });
       expect(labelled.items.map((w) => w.name)).toEqual(['debug']);
       expect((await store.workspaces.list({}, { labels: { purpose: 'nope' } })).items).toEqual([]);
-      await expectCode(store.workspaces.list({ ecosystem: 'platform', app: 'api' }), 'INVALID', /name its domain/);
-      await expectCode(store.workspaces.list({ ecosystem: 'nope' }), 'NOT_FOUND', /ecosystem "nope"/);
+      await expectCode(
+        store.workspaces.list({ ecosystem: 'platform', app: 'api' }),
+        'INVALID',
+        /name its domain/,
+      );
+      await expectCode(
+        store.workspaces.list({ ecosystem: 'nope' }),
+        'NOT_FOUND',
+        /ecosystem "nope"/,
+      );
     });
   });
 
@@ -395,17 +494,35 @@ describe.each(DIALECTS)('DataStore contract [%s]', (dialect) => {
     it('returns exactly the spec, labels and annotations that were written', async () => {
       const spec: JsonObject = {
         zeta: 'last key first',
-        image: { name: 'dvm-main-my-api:latest', buildFrom: './Dockerfile', baseImage: 'my-api:prod' },
-        build: { args: { GITHUB_USERNAME: '${GITHUB_USERNAME}' }, devStage: { packages: ['git', 'curl'], devTools: [] } },
-        container: { uid: 1000, gid: 0, command: ['/bin/zsh', '-l'], resources: { cpus: '2.0', memory: '2G' } },
+        image: {
+          name: 'dvm-main-my-api:latest',
+          buildFrom: './Dockerfile',
+          baseImage: 'my-api:prod',
+        },
+        build: {
+          args: { GITHUB_USERNAME: '${GITHUB_USERNAME}' },
+          devStage: { packages: ['git', 'curl'], devTools: [] },
+        },
+        container: {
+          uid: 1000,
+          gid: 0,
+          command: ['/bin/zsh', '-l'],
+          resources: { cpus: '2.0', memory: '2G' },
+        },
         numbers: [0, -1, 1.5, 1e21, 9007199254740991],
         flags: [true, false, null],
         unicode: 'żółć 日本語 🚀 "quotes" \\ back\nslash',
         empty: {},
         nested: [[[{ deep: [[]] }]]],
       };
-      const annotations = { description: 'multi\nline', 'example.com/very-long': 'x'.repeat(10_000) };
-      await store.ecosystems.create({}, { name: 'platform', labels: { team: 'core' }, annotations, spec });
+      const annotations = {
+        description: 'multi\nline',
+        'example.com/very-long': 'x'.repeat(10_000),
+      };
+      await store.ecosystems.create(
+        {},
+        { name: 'platform', labels: { team: 'core' }, annotations, spec },
+      );
       const read: StoredObject = await store.ecosystems.get({ name: 'platform' });
       expect(read.spec).toEqual(spec);
       expect(JSON.stringify(read.spec)).toBe(JSON.stringify(spec));
@@ -418,19 +535,33 @@ describe.each(DIALECTS)('DataStore contract [%s]', (dialect) => {
     it('keeps one context per user, clearing levels below a change', async () => {
       await seedHierarchy(store);
       expect(await store.getContext('alice')).toEqual({});
-      expect(await store.setContext('alice', { ...APP, workspace: 'dev' })).toEqual({ ...APP, workspace: 'dev' });
+      expect(await store.setContext('alice', { ...APP, workspace: 'dev' })).toEqual({
+        ...APP,
+        workspace: 'dev',
+      });
       expect(await store.getContext('bob')).toEqual({});
 
       await store.domains.create(ECO, { name: 'frontend' });
-      expect(await store.setContext('alice', { domain: 'frontend' })).toEqual({ ecosystem: 'platform', domain: 'frontend' });
+      expect(await store.setContext('alice', { domain: 'frontend' })).toEqual({
+        ecosystem: 'platform',
+        domain: 'frontend',
+      });
       expect(await store.setContext('alice', {})).toEqual({});
     });
 
     it('refuses unknown names and gaps, and forgets deleted objects', async () => {
       await seedHierarchy(store);
-      await expectCode(store.setContext('alice', { ecosystem: 'nope' }), 'NOT_FOUND', /ecosystem "nope"/);
+      await expectCode(
+        store.setContext('alice', { ecosystem: 'nope' }),
+        'NOT_FOUND',
+        /ecosystem "nope"/,
+      );
       await expectCode(store.setContext('alice', { app: 'api' }), 'INVALID', /context.ecosystem/);
-      await expectCode(store.setContext('alice', { ecosystem: 'platform', app: 'api' }), 'INVALID', /context.domain/);
+      await expectCode(
+        store.setContext('alice', { ecosystem: 'platform', app: 'api' }),
+        'INVALID',
+        /context.domain/,
+      );
       expect(await store.getContext('alice')).toEqual({});
 
       await store.setContext('alice', { ...APP, workspace: 'dev' });

@@ -3,7 +3,8 @@
 // Every multi-statement change happens inside one method or inside `transaction`, which hands the
 // callback a transaction-scoped store: using the outer store inside the callback is a bug.
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
 /** The four levels of the hierarchy, top to bottom. */

@@ -44,7 +44,10 @@ export function checkInput(level: Level, input: ObjectInput): CheckedInput {
     errors.push({ path: 'spec', message: 'must be an object' });
   }
   if (errors.length > 0) {
-    throw invalid(`The ${level} is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+    throw invalid(
+      `The ${level} is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+      errors,
+    );
   }
   return {
     name: input.name,

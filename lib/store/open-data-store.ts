@@ -23,9 +23,10 @@ export async function openDataStore(config: StoreConfig): Promise<DataStore> {
   const url = config.databaseUrl?.trim();
   if (url) {
     if (!/^postgres(ql)?:\/\//.test(url)) {
-      throw invalid('DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/db), or unset for SQLite.', [
-        { path: 'DATABASE_URL', message: 'must start with postgres:// or postgresql://' },
-      ]);
+      throw invalid(
+        'DATABASE_URL must be a PostgreSQL URL (postgres://user:password@host:5432/db), or unset for SQLite.',
+        [{ path: 'DATABASE_URL', message: 'must start with postgres:// or postgresql://' }],
+      );
     }
     return openPostgresStore({ url, migrationsDir: path.join(root, 'drizzle', 'postgres') });
   }

@@ -35,7 +35,9 @@ function sqliteShape(file: string): SchemaShape {
       .all() as string[];
     const shape: SchemaShape = { columns: [], indexes: [], foreignKeys: [] };
     for (const table of tables) {
-      for (const c of db.prepare('select name, "notnull" as nn, pk from pragma_table_info(?)').all(table) as {
+      for (const c of db
+        .prepare('select name, "notnull" as nn, pk from pragma_table_info(?)')
+        .all(table) as {
         name: string;
         nn: number;
         pk: number;
@@ -48,7 +50,9 @@ function sqliteShape(file: string): SchemaShape {
         .all(table) as string[]) {
         shape.indexes.push(`${table}.${i}`);
       }
-      for (const f of db.prepare('select "from", "table" as target, on_delete from pragma_foreign_key_list(?)').all(table) as {
+      for (const f of db
+        .prepare('select "from", "table" as target, on_delete from pragma_foreign_key_list(?)')
+        .all(table) as {
         from: string;
         target: string;
         on_delete: string;
@@ -69,16 +73,22 @@ async function postgresShape(url: string): Promise<SchemaShape> {
       select table_name, column_name, is_nullable from information_schema.columns where table_schema = 'public'`;
     const indexes = await sql<{ tablename: string; indexname: string }[]>`
       select tablename, indexname from pg_indexes where schemaname = 'public' and indexname not like '%_pkey'`;
-    const foreignKeys = await sql<{ source: string; column_name: string; target: string; action: string }[]>`
+    const foreignKeys = await sql<
+      { source: string; column_name: string; target: string; action: string }[]
+    >`
       select c.conrelid::regclass::text as source, a.attname as column_name,
              c.confrelid::regclass::text as target, c.confdeltype as action
       from pg_constraint c
       join pg_attribute a on a.attrelid = c.conrelid and a.attnum = any (c.conkey)
       where c.contype = 'f' and c.connamespace = 'public'::regnamespace`;
     return sortShape({
-      columns: columns.map((c) => `${c.table_name}.${c.column_name}${c.is_nullable === 'NO' ? ' NOT NULL' : ''}`),
+      columns: columns.map(
+        (c) => `${c.table_name}.${c.column_name}${c.is_nullable === 'NO' ? ' NOT NULL' : ''}`,
+      ),
       indexes: indexes.map((i) => `${i.tablename}.${i.indexname}`),
-      foreignKeys: foreignKeys.map((f) => `${f.source}.${f.column_name} -> ${f.target} ON DELETE ${DELETE_ACTION[f.action]}`),
+      foreignKeys: foreignKeys.map(
+        (f) => `${f.source}.${f.column_name} -> ${f.target} ON DELETE ${DELETE_ACTION[f.action]}`,
+      ),
     });
   } finally {
     await sql.end({ timeout: 5 });
@@ -86,7 +96,11 @@ async function postgresShape(url: string): Promise<SchemaShape> {
 }
 
 function sortShape(shape: SchemaShape): SchemaShape {
-  return { columns: shape.columns.sort(), indexes: shape.indexes.sort(), foreignKeys: shape.foreignKeys.sort() };
+  return {
+    columns: shape.columns.sort(),
+    indexes: shape.indexes.sort(),
+    foreignKeys: shape.foreignKeys.sort(),
+  };
 }
 
 describe('schema parity between the SQLite and PostgreSQL migrations', () => {

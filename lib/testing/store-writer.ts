@@ -4,7 +4,10 @@
 import { isAppError } from '../errors';
 import { openDataStore } from '../store/open-data-store';
 
-const config = JSON.parse(process.env.DVM_TEST_STORE ?? '{}') as { dataDir: string; databaseUrl?: string };
+const config = JSON.parse(process.env.DVM_TEST_STORE ?? '{}') as {
+  dataDir: string;
+  databaseUrl?: string;
+};
 const count = Number(process.env.COUNT ?? '10');
 const tag = process.env.TAG ?? String(process.pid);
 const store = await openDataStore(config);

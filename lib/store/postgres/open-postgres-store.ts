@@ -28,7 +28,11 @@ const postgresDialect: SqlDialect = {
   name: 'postgres',
   levels: {
     ecosystem: { table: schema.ecosystems, ...schema.ecosystems, ancestors: {} },
-    domain: { table: schema.domains, ...schema.domains, ancestors: { ecosystem: schema.domains.ecosystemId } },
+    domain: {
+      table: schema.domains,
+      ...schema.domains,
+      ancestors: { ecosystem: schema.domains.ecosystemId },
+    },
     app: {
       table: schema.apps,
       ...schema.apps,
@@ -128,19 +132,29 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       await lockConnection`select pg_advisory_lock(${MIGRATION_LOCK_ID.toString()}::bigint)`;
       await migrate(drizzle(client), { migrationsFolder: options.migrationsDir });
     } finally {
-      await lockConnection`select pg_advisory_unlock(${MIGRATION_LOCK_ID.toString()}::bigint)`.catch(() => {});
+      await lockConnection`select pg_advisory_unlock(${MIGRATION_LOCK_ID.toString()}::bigint)`.catch(
+        () => {},
+      );
       lockConnection.release();
     }
   } catch (error) {
     await client.end({ timeout: 1 }).catch(() => {});
     if (classifyError(error) === 'connection') {
-      throw new AppError('UNAVAILABLE', `Cannot connect to PostgreSQL at ${safeUrl}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new AppError(
+        'UNAVAILABLE',
+        `Cannot connect to PostgreSQL at ${safeUrl}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
-    throw new AppError('INTERNAL', `Migrating PostgreSQL at ${safeUrl} failed: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new AppError(
+      'INTERNAL',
+      `Migrating PostgreSQL at ${safeUrl} failed: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   return createSqlDataStore(new PostgresDriver(client));
 }

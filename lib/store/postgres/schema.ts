@@ -2,7 +2,15 @@
 // typecheck and schema-parity.test.ts fails the tests when they drift apart.
 // JSON is stored as text (not jsonb) so the spec round-trips exactly, key order included.
 import { sql } from 'drizzle-orm';
-import { customType, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  customType,
+  index,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 
 /**
  * Keyset order must be byte order, the same as SQLite's: with a locale collation PostgreSQL would
@@ -12,7 +20,8 @@ const byteOrderedText = customType<{ data: string }>({
   dataType: () => 'text COLLATE "C"',
 });
 
-const timestampUtc = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'string' });
+const timestampUtc = (name: string) =>
+  timestamp(name, { withTimezone: true, precision: 3, mode: 'string' });
 
 const objectColumns = () => ({
   id: text('id').primaryKey(),

@@ -78,7 +78,10 @@ function parentNames(level: Level, parent: ParentRef): string[] {
     return name ?? '';
   });
   if (errors.length > 0) {
-    throw invalid(`The ${level}'s parents are not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+    throw invalid(
+      `The ${level}'s parents are not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+      errors,
+    );
   }
   return names;
 }
@@ -102,7 +105,8 @@ function givenParentPrefix(level: Level, parent: ParentRef): string[] {
       ]);
     }
     const problem = nameProblem(name);
-    if (problem) throw invalid(`The ${above} name ${problem}.`, [{ path: above, message: problem }]);
+    if (problem)
+      throw invalid(`The ${above} name ${problem}.`, [{ path: above, message: problem }]);
     names.push(name);
   }
   return names;
@@ -140,11 +144,20 @@ class SqlObjectStore implements ObjectStore {
         [t.version, 1],
         [t.createdAt, now],
         [t.updatedAt, now],
-        ...levelsAbove(this.level).map((above): [LevelTable['id'], unknown] => [t.ancestors[above]!, ancestorIds[above]]),
+        ...levelsAbove(this.level).map((above): [LevelTable['id'], unknown] => [
+          t.ancestors[above]!,
+          ancestorIds[above],
+        ]),
       ];
       const rows = await this.store.executor.all(sql`
-        insert into ${t.table} (${sql.join(values.map(([column]) => sql.identifier(column.name)), sql`, `)})
-        values (${sql.join(values.map(([, value]) => sql`${value}`), sql`, `)})
+        insert into ${t.table} (${sql.join(
+          values.map(([column]) => sql.identifier(column.name)),
+          sql`, `,
+        )})
+        values (${sql.join(
+          values.map(([, value]) => sql`${value}`),
+          sql`, `,
+        )})
         returning *`);
       return this.decode(rows[0]!);
     });
@@ -152,7 +165,8 @@ class SqlObjectStore implements ObjectStore {
 
   async get(key: ObjectKey): Promise<StoredObject> {
     const found = await this.find(key);
-    if (!found) throw new AppError('NOT_FOUND', `${describe(this.level, this.names(key))} not found.`);
+    if (!found)
+      throw new AppError('NOT_FOUND', `${describe(this.level, this.names(key))} not found.`);
     return found;
   }
 
@@ -162,7 +176,8 @@ class SqlObjectStore implements ObjectStore {
       const row = await this.selectBySortKey(this.store.executor, names);
       if (row) return this.decode(row);
       // Say which parent is missing rather than blaming the object itself.
-      if (names.length > 1) await this.store.resolveAncestors(this.store.executor, this.level, names);
+      if (names.length > 1)
+        await this.store.resolveAncestors(this.store.executor, this.level, names);
       return undefined;
     });
   }
@@ -190,14 +205,20 @@ class SqlObjectStore implements ObjectStore {
         conditions.push(this.store.driver.dialect.jsonFieldEquals(t.labels, key, value));
       }
       const where = conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
-      const rows = await ex.all(sql`select * from ${t.table} ${where} order by ${t.sortKey} limit ${limit + 1}`);
+      const rows = await ex.all(
+        sql`select * from ${t.table} ${where} order by ${t.sortKey} limit ${limit + 1}`,
+      );
       const items = rows.slice(0, limit).map((row) => this.decode(row));
       const last = rows.length > limit ? rows[limit - 1] : undefined;
       return last ? { items, nextCursor: encodeCursor(String(last.sort_key)) } : { items };
     });
   }
 
-  async update(key: ObjectKey, input: ObjectInput, options: UpdateOptions = {}): Promise<StoredObject> {
+  async update(
+    key: ObjectKey,
+    input: ObjectInput,
+    options: UpdateOptions = {},
+  ): Promise<StoredObject> {
     const names = this.names(key);
     const checked = checkInput(this.level, { ...input, name: key.name });
     if (input.name !== undefined && input.name !== key.name) {
@@ -208,7 +229,10 @@ class SqlObjectStore implements ObjectStore {
     return this.store.guard(this.level, names, async () => {
       const ex = this.store.executor;
       const t = this.table;
-      const versionCheck = options.expectedVersion === undefined ? sql`` : sql`and ${t.version} = ${options.expectedVersion}`;
+      const versionCheck =
+        options.expectedVersion === undefined
+          ? sql``
+          : sql`and ${t.version} = ${options.expectedVersion}`;
       const column = (c: LevelTable['id']) => sql.identifier(c.name);
       const rows = await ex.all(sql`
         update ${t.table} set
@@ -243,7 +267,9 @@ class SqlObjectStore implements ObjectStore {
         }
         const children = levelsBelow(this.level).filter((below) => removed[below] > 0);
         if (children.length > 0 && !options.cascade) {
-          const summary = children.map((below) => `${removed[below]} ${removed[below] === 1 ? below : PLURAL[below]}`);
+          const summary = children.map(
+            (below) => `${removed[below]} ${removed[below] === 1 ? below : PLURAL[below]}`,
+          );
           throw new AppError(
             'HAS_CHILDREN',
             `${describe(this.level, names)} still has ${summary.join(', ')}. Delete them first, or delete with cascade to remove everything below it.`,
@@ -252,7 +278,9 @@ class SqlObjectStore implements ObjectStore {
         // Children go bottom-up so every foreign key stays satisfied at each statement.
         for (const below of [...levelsBelow(this.level)].reverse()) {
           const table = this.store.driver.dialect.levels[below];
-          await ex.run(sql`delete from ${table.table} where ${table.ancestors[this.level]!} = ${row.id}`);
+          await ex.run(
+            sql`delete from ${table.table} where ${table.ancestors[this.level]!} = ${row.id}`,
+          );
         }
         await ex.run(sql`delete from ${this.table.table} where ${this.table.id} = ${row.id}`);
         removed[this.level] = 1;
@@ -279,13 +307,16 @@ class SqlObjectStore implements ObjectStore {
 
   private names(key: ObjectKey): string[] {
     const own = nameProblem(key.name);
-    if (own) throw invalid(`The ${this.level} name ${own}.`, [{ path: 'metadata.name', message: own }]);
+    if (own)
+      throw invalid(`The ${this.level} name ${own}.`, [{ path: 'metadata.name', message: own }]);
     return [...parentNames(this.level, key), key.name];
   }
 
   private async selectBySortKey(ex: SqlExecutor, names: string[]): Promise<Row | undefined> {
     const t = this.table;
-    const rows = await ex.all(sql`select * from ${t.table} where ${t.sortKey} = ${names.join(SORT_KEY_SEPARATOR)}`);
+    const rows = await ex.all(
+      sql`select * from ${t.table} where ${t.sortKey} = ${names.join(SORT_KEY_SEPARATOR)}`,
+    );
     return rows[0];
   }
 
@@ -333,7 +364,12 @@ export class SqlDataStore implements DataStore {
   }
 
   objects(level: Level): ObjectStore {
-    return { ecosystem: this.ecosystems, domain: this.domains, app: this.apps, workspace: this.workspaces }[level];
+    return {
+      ecosystem: this.ecosystems,
+      domain: this.domains,
+      app: this.apps,
+      workspace: this.workspaces,
+    }[level];
   }
 
   transaction<T>(fn: (tx: DataStore) => Promise<T>): Promise<T> {
@@ -380,7 +416,9 @@ export class SqlDataStore implements DataStore {
         const name = i < highest ? current[level] : wanted[level];
         if (name === undefined) {
           const message =
-            i < highest ? `is not set in the current context; name it too` : `is required when a level below it is given`;
+            i < highest
+              ? `is not set in the current context; name it too`
+              : `is required when a level below it is given`;
           errors.push({ path: `context.${level}`, message });
           continue;
         }
@@ -389,7 +427,10 @@ export class SqlDataStore implements DataStore {
         names.push(name);
       }
       if (errors.length > 0) {
-        throw invalid(`The context is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+        throw invalid(
+          `The context is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+          errors,
+        );
       }
     }
     await this.guard('ecosystem', names, async () => {
@@ -397,17 +438,31 @@ export class SqlDataStore implements DataStore {
       if (names.length > 0) {
         const level = LEVELS[names.length - 1]!;
         const row = await this.resolveObject(this.executor, level, names);
-        Object.assign(ids, await this.resolveAncestors(this.executor, level, names), { [level]: row.id });
+        Object.assign(ids, await this.resolveAncestors(this.executor, level, names), {
+          [level]: row.id,
+        });
       }
       const c = this.driver.dialect.contexts;
       const columns = [c.userId, c.ecosystemId, c.domainId, c.appId, c.workspaceId, c.updatedAt];
-      const values = [userId, ids.ecosystem ?? null, ids.domain ?? null, ids.app ?? null, ids.workspace ?? null];
+      const values = [
+        userId,
+        ids.ecosystem ?? null,
+        ids.domain ?? null,
+        ids.app ?? null,
+        ids.workspace ?? null,
+      ];
       const id = (column: LevelTable['id']) => sql.identifier(column.name);
       await this.executor.run(sql`
         insert into ${c.table} (${sql.join(columns.map(id), sql`, `)})
-        values (${sql.join(values.map((v) => sql`${v}`), sql`, `)}, ${this.driver.dialect.encodeTime(new Date())})
+        values (${sql.join(
+          values.map((v) => sql`${v}`),
+          sql`, `,
+        )}, ${this.driver.dialect.encodeTime(new Date())})
         on conflict (${id(c.userId)}) do update set
-        ${sql.join(columns.slice(1).map((column) => sql`${id(column)} = excluded.${id(column)}`), sql`, `)}`);
+        ${sql.join(
+          columns.slice(1).map((column) => sql`${id(column)} = excluded.${id(column)}`),
+          sql`, `,
+        )}`);
     });
     return this.getContext(userId);
   }
@@ -423,20 +478,28 @@ export class SqlDataStore implements DataStore {
   /** The row (id and ancestor ids) of an object that must exist; NOT_FOUND names what is missing. */
   async resolveObject(ex: SqlExecutor, level: Level, names: string[]): Promise<Row> {
     const t = this.driver.dialect.levels[level];
-    const [row] = await ex.all(sql`select * from ${t.table} where ${t.sortKey} = ${names.join(SORT_KEY_SEPARATOR)}`);
+    const [row] = await ex.all(
+      sql`select * from ${t.table} where ${t.sortKey} = ${names.join(SORT_KEY_SEPARATOR)}`,
+    );
     if (row) return row;
     if (names.length > 1) await this.resolveAncestors(ex, level, names);
     throw new AppError('NOT_FOUND', `${describe(level, names)} not found.`);
   }
 
   /** Ids of the ancestors of the object named by `names` (whose own row need not exist). */
-  async resolveAncestors(ex: SqlExecutor, level: Level, names: string[]): Promise<Partial<Record<Level, string>>> {
+  async resolveAncestors(
+    ex: SqlExecutor,
+    level: Level,
+    names: string[],
+  ): Promise<Partial<Record<Level, string>>> {
     const above = levelsAbove(level);
     if (above.length === 0) return {};
     const parentLevel = above[above.length - 1]!;
     const parentNamesOnly = names.slice(0, above.length);
     const t = this.driver.dialect.levels[parentLevel];
-    const [row] = await ex.all(sql`select * from ${t.table} where ${t.sortKey} = ${parentNamesOnly.join(SORT_KEY_SEPARATOR)}`);
+    const [row] = await ex.all(
+      sql`select * from ${t.table} where ${t.sortKey} = ${parentNamesOnly.join(SORT_KEY_SEPARATOR)}`,
+    );
     if (!row) {
       // Walk down from the top so the message names the first missing level.
       for (let i = 1; i <= above.length; i++) {
@@ -445,7 +508,8 @@ export class SqlDataStore implements DataStore {
         const [found] = await ex.all(
           sql`select 1 as ok from ${probe.table} where ${probe.sortKey} = ${names.slice(0, i).join(SORT_KEY_SEPARATOR)}`,
         );
-        if (!found) throw new AppError('NOT_FOUND', `${describe(probeLevel, names.slice(0, i))} not found.`);
+        if (!found)
+          throw new AppError('NOT_FOUND', `${describe(probeLevel, names.slice(0, i))} not found.`);
       }
       throw new AppError('NOT_FOUND', `${describe(parentLevel, parentNamesOnly)} not found.`);
     }
@@ -472,7 +536,9 @@ export class SqlDataStore implements DataStore {
             { cause: error },
           );
         case 'busy':
-          throw new AppError('UNAVAILABLE', 'The database is busy; retry in a moment.', { cause: error });
+          throw new AppError('UNAVAILABLE', 'The database is busy; retry in a moment.', {
+            cause: error,
+          });
         case 'connection':
           throw new AppError('UNAVAILABLE', 'The database cannot be reached.', { cause: error });
         default:

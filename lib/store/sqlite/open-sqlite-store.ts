@@ -40,7 +40,9 @@ async function retryWhileBusy<T>(timeoutMs: number, fn: () => T): Promise<T> {
       return fn();
     } catch (error) {
       if (classifyError(error) !== 'busy' || Date.now() >= deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(5 * 2 ** attempt, 100) * (0.5 + Math.random())));
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(5 * 2 ** attempt, 100) * (0.5 + Math.random())),
+      );
     }
   }
 }
@@ -49,7 +51,11 @@ const sqliteDialect: SqlDialect = {
   name: 'sqlite',
   levels: {
     ecosystem: { table: schema.ecosystems, ...schema.ecosystems, ancestors: {} },
-    domain: { table: schema.domains, ...schema.domains, ancestors: { ecosystem: schema.domains.ecosystemId } },
+    domain: {
+      table: schema.domains,
+      ...schema.domains,
+      ancestors: { ecosystem: schema.domains.ecosystemId },
+    },
     app: {
       table: schema.apps,
       ...schema.apps,
@@ -81,7 +87,8 @@ function jsonPath(key: string): string {
 function classifyError(error: unknown): DriverErrorKind | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return undefined;
-  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'unique';
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+    return 'unique';
   if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return 'foreign-key';
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'busy';
   if (code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_READONLY') return 'connection';
@@ -187,9 +194,13 @@ export function openSqliteStore(options: SqliteStoreOptions): DataStore {
     connection.pragma(`busy_timeout = ${SYNC_BUSY_SLICE_MS}`);
   } catch (error) {
     connection?.close();
-    throw new AppError('UNAVAILABLE', `Cannot open the SQLite database at ${file}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new AppError(
+      'UNAVAILABLE',
+      `Cannot open the SQLite database at ${file}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   const entry = {
     users: 1,
