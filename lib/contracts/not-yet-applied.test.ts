@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { APPLIED_SPEC_PATHS, notYetAppliedPaths } from './not-yet-applied';
+import { NOTES_EXAMPLES, ORIGINAL_OUTPUT } from './original-examples.fixtures';
+import { parseManifest, parseManifests } from './resource';
+
+const appliedBefore = { ...APPLIED_SPEC_PATHS };
+afterEach(() => Object.assign(APPLIED_SPEC_PATHS, appliedBefore));
+
+describe('not-yet-applied fields', () => {
+  it('reports every top-level spec field of the notes workspace example', () => {
+    const { resource, warnings } = parseManifests(NOTES_EXAMPLES.workspace).items[0]!;
+    const paths = [
+      'image',
+      'build',
+      'shell',
+      'terminal',
+      'nvim',
+      'mounts',
+      'sshKey',
+      'env',
+      'container',
+    ].map((key) => `spec.${key}`);
+    expect(notYetAppliedPaths(resource)).toEqual(paths);
+    expect(warnings).toEqual(
+      expect.arrayContaining(paths.map((path) => `${path} is stored but not applied yet`)),
+    );
+  });
+
+  it('reports the App fields, and nothing for an empty spec', () => {
+    const { resource } = parseManifests(NOTES_EXAMPLES.app).items[0]!;
+    expect(notYetAppliedPaths(resource)).toEqual([
+      'spec.path',
+      'spec.language',
+      'spec.build',
+      'spec.dependencies',
+      'spec.services',
+      'spec.ports',
+      'spec.env',
+      'spec.workspaces',
+    ]);
+    expect(parseManifests(NOTES_EXAMPLES.domain).items[0]!.warnings).toEqual([]);
+  });
+
+  it('skips empty values such as the original output prints', () => {
+    expect(parseManifests(NOTES_EXAMPLES.ecosystem).items[0]!.warnings).toEqual([]);
+    const { resource } = parseManifests(ORIGINAL_OUTPUT.workspace).items[0]!;
+    // build: {devStage: {}} and shell: {type: ""} say nothing.
+    expect(notYetAppliedPaths(resource)).toEqual(['spec.image', 'spec.nvim', 'spec.container']);
+  });
+
+  it('reports siblings one by one once a deeper path is applied', () => {
+    APPLIED_SPEC_PATHS.Workspace = ['spec.image.name', 'spec.env'];
+    const { resource } = parseManifests(NOTES_EXAMPLES.workspace).items[0]!;
+    const paths = notYetAppliedPaths(resource);
+    expect(paths.slice(0, 3)).toEqual([
+      'spec.image.buildFrom',
+      'spec.image.baseImage',
+      'spec.build',
+    ]);
+    expect(paths).not.toContain('spec.image.name');
+    expect(paths).not.toContain('spec.env');
+  });
+
+  it('can be left out of parse warnings', () => {
+    const manifest = {
+      apiVersion: 'devopsmaestro.io/v1',
+      kind: 'Workspace',
+      metadata: { name: 'a', app: 'b' },
+      spec: { shell: { type: 'zsh' } },
+    };
+    expect(parseManifest(manifest).warnings).toEqual(['spec.shell is stored but not applied yet']);
+    expect(parseManifest(manifest, { reportNotApplied: false }).warnings).toEqual([]);
+  });
+});

@@ -1,0 +1,54 @@
+// Most of a spec is stored and round-trips, but the product does not act on it yet. Telling the
+// user so on every apply avoids the original `dvm`'s worst habit: accepting fields and silently
+// ignoring them. As features land, their paths are added to APPLIED_SPEC_PATHS and the warnings go.
+import type { ResourceKind } from './manifest';
+
+/**
+ * Spec paths the product acts on, per kind. A path covers everything below it
+ * (`spec.build` covers `spec.build.args`); listing a deeper path (`spec.image.name`) makes its
+ * siblings reported one by one (`spec.image.baseImage`).
+ */
+export const APPLIED_SPEC_PATHS: Record<ResourceKind, readonly string[]> = {
+  Ecosystem: [],
+  Domain: [],
+  App: [],
+  Workspace: [],
+};
+
+type Json = unknown;
+
+function isPlainObject(value: Json): value is Record<string, Json> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Empty values (`domains: []`, `build: {devStage: {}}`, `type: ""`) carry no setting to warn about. */
+function isEmpty(value: Json): boolean {
+  if (value === undefined || value === null || value === '') return true;
+  if (Array.isArray(value)) return value.length === 0;
+  if (isPlainObject(value)) return Object.values(value).every(isEmpty);
+  return false;
+}
+
+/**
+ * Paths under `spec` that are set in this resource but not acted on yet, shallowest first
+ * (`spec.shell`, not every field inside it).
+ */
+export function notYetAppliedPaths(resource: { kind: ResourceKind; spec: object }): string[] {
+  const applied = APPLIED_SPEC_PATHS[resource.kind];
+  const found: string[] = [];
+  const visit = (value: Json, path: string) => {
+    if (isEmpty(value) || applied.includes(path)) return;
+    const appliedBelow = applied.some((appliedPath) => appliedPath.startsWith(`${path}.`));
+    if (appliedBelow && isPlainObject(value)) {
+      for (const [key, child] of Object.entries(value)) visit(child, `${path}.${key}`);
+    } else {
+      found.push(path);
+    }
+  };
+  for (const [key, value] of Object.entries(resource.spec)) visit(value, `spec.${key}`);
+  return found;
+}
+
+export function notYetAppliedWarning(path: string): string {
+  return `${path} is stored but not applied yet`;
+}
