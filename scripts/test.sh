@@ -58,7 +58,7 @@ inside() {
   started=$(now)
   set +e
   DVM_VITEST_SUMMARY_FILE=$vitest_summary npx vitest run \
-    --reporter=default \
+    --reporter=verbose \
     --reporter=json --outputFile.json="$vitest_json" \
     --reporter=./scripts/lib/vitest-summary-reporter.ts
   rc=$?
