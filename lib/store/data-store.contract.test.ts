@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { type ErrorCode, isAppError } from '../errors';
+import { incrementCounter } from '../testing/counter';
 import { DIALECTS, type TestStore, openTestStore } from '../testing/test-stores';
 import type { DataStore, JsonObject, StoredObject } from './data-store';
 
@@ -331,26 +332,10 @@ describe.each(DIALECTS)('DataStore contract [%s]', (dialect) => {
     it('loses no update: read-modify-write with expectedVersion and retry', async () => {
       await store.ecosystems.create({}, { name: 'counter', spec: { hits: 0 } });
       const writers = 12;
-      const writer = async (other: DataStore) => {
-        for (;;) {
-          const current = await other.ecosystems.get({ name: 'counter' });
-          const hits = Number(current.spec.hits);
-          try {
-            await other.ecosystems.update(
-              { name: 'counter' },
-              { name: 'counter', spec: { hits: hits + 1 } },
-              { expectedVersion: current.version },
-            );
-            return;
-          } catch (error) {
-            if (!(isAppError(error) && error.code === 'CONFLICT')) throw error;
-          }
-        }
-      };
       // Half the writers on a second, independent connection to the same database.
       const second = await t.reopen();
       await Promise.all(
-        Array.from({ length: writers }, (_, i) => writer(i % 2 === 0 ? store : second)),
+        Array.from({ length: writers }, (_, i) => incrementCounter(i % 2 === 0 ? store : second)),
       );
       const final = await store.ecosystems.get({ name: 'counter' });
       expect(final.spec.hits).toBe(writers);
@@ -402,21 +387,7 @@ describe.each(DIALECTS)('DataStore contract [%s]', (dialect) => {
         });
       const children = Promise.all([child('p1'), child('p2')]);
       // This process writes too, while the children do.
-      for (let i = 0; i < perProcess; i++) {
-        for (;;) {
-          const current = await store.ecosystems.get({ name: 'counter' });
-          try {
-            await store.ecosystems.update(
-              { name: 'counter' },
-              { name: 'counter', spec: { hits: Number(current.spec.hits) + 1 } },
-              { expectedVersion: current.version },
-            );
-            break;
-          } catch (error) {
-            if (!(isAppError(error) && error.code === 'CONFLICT')) throw error;
-          }
-        }
-      }
+      for (let i = 0; i < perProcess; i++) await incrementCounter(store);
       const outputs = await children;
       expect(outputs.map((o) => o.stdout.trim())).toEqual([
         `done ${perProcess}`,

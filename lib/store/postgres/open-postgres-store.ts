@@ -10,6 +10,7 @@ import postgres from 'postgres';
 
 import { AppError } from '../../errors';
 import type { DataStore } from '../data-store';
+import { tablesOf } from '../sql/level-tables';
 import { createSqlDataStore } from '../sql/sql-data-store';
 import type { DriverErrorKind, Row, SqlDialect, SqlDriver, SqlExecutor } from '../sql/sql-driver';
 import * as schema from './schema';
@@ -26,29 +27,7 @@ const MIGRATION_LOCK_ID = 0x64766d6d696772n;
 
 const postgresDialect: SqlDialect = {
   name: 'postgres',
-  levels: {
-    ecosystem: { table: schema.ecosystems, ...schema.ecosystems, ancestors: {} },
-    domain: {
-      table: schema.domains,
-      ...schema.domains,
-      ancestors: { ecosystem: schema.domains.ecosystemId },
-    },
-    app: {
-      table: schema.apps,
-      ...schema.apps,
-      ancestors: { ecosystem: schema.apps.ecosystemId, domain: schema.apps.domainId },
-    },
-    workspace: {
-      table: schema.workspaces,
-      ...schema.workspaces,
-      ancestors: {
-        ecosystem: schema.workspaces.ecosystemId,
-        domain: schema.workspaces.domainId,
-        app: schema.workspaces.appId,
-      },
-    },
-  },
-  contexts: { table: schema.userContexts, ...schema.userContexts },
+  ...tablesOf(schema),
   encodeTime: (date) => date.toISOString(),
   decodeTime: (value) => (value instanceof Date ? value : new Date(String(value))),
   jsonFieldEquals: (column: Column, key: string, value: string): SQL =>

@@ -14,6 +14,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { AppError } from '../../errors';
 import type { DataStore } from '../data-store';
 import { AsyncLock } from '../sql/async-lock';
+import { tablesOf } from '../sql/level-tables';
 import { createSqlDataStore } from '../sql/sql-data-store';
 import type { DriverErrorKind, Row, SqlDialect, SqlDriver, SqlExecutor } from '../sql/sql-driver';
 import * as schema from './schema';
@@ -49,29 +50,7 @@ async function retryWhileBusy<T>(timeoutMs: number, fn: () => T): Promise<T> {
 
 const sqliteDialect: SqlDialect = {
   name: 'sqlite',
-  levels: {
-    ecosystem: { table: schema.ecosystems, ...schema.ecosystems, ancestors: {} },
-    domain: {
-      table: schema.domains,
-      ...schema.domains,
-      ancestors: { ecosystem: schema.domains.ecosystemId },
-    },
-    app: {
-      table: schema.apps,
-      ...schema.apps,
-      ancestors: { ecosystem: schema.apps.ecosystemId, domain: schema.apps.domainId },
-    },
-    workspace: {
-      table: schema.workspaces,
-      ...schema.workspaces,
-      ancestors: {
-        ecosystem: schema.workspaces.ecosystemId,
-        domain: schema.workspaces.domainId,
-        app: schema.workspaces.appId,
-      },
-    },
-  },
-  contexts: { table: schema.userContexts, ...schema.userContexts },
+  ...tablesOf(schema),
   encodeTime: (date) => date.getTime(),
   decodeTime: (value) => new Date(Number(value)),
   jsonFieldEquals: (column: Column, key: string, value: string): SQL =>
