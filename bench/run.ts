@@ -1,6 +1,6 @@
 // `npm run bench -- <name>`: runs bench/<name>/main.ts inside the test environment it needs
 // (scripts/with-test-env.sh starts PostgreSQL, Docker or Chromium as the benchmark declares).
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -19,7 +19,7 @@ if (!name || !benches.includes(name)) {
 
 const servicesFile = path.join('bench', name, 'services');
 const services = fs.existsSync(servicesFile) ? fs.readFileSync(servicesFile, 'utf8').trim() : '';
-const result = spawnSync(
+const child = spawn(
   'bash',
   [
     'scripts/with-test-env.sh',
@@ -29,9 +29,18 @@ const result = spawnSync(
     path.join('bench', name, 'main.ts'),
     ...process.argv.slice(3),
   ],
-  {
-    stdio: 'inherit',
-    env: { ...process.env, DVM_TEST_SERVICES: services },
-  },
+  { stdio: ['inherit', 'pipe', 'inherit'], env: { ...process.env, DVM_TEST_SERVICES: services } },
 );
-process.exit(result.status ?? 1);
+// The environment's teardown logs after the benchmark's summary; the summary is repeated last so
+// a run always ends with it (DESIGN.md §9).
+let summary: string | undefined;
+child.stdout.on('data', (chunk: Buffer) => {
+  process.stdout.write(chunk);
+  for (const line of chunk.toString('utf8').split('\n'))
+    if (line.startsWith(`bench ${name}:`)) summary = line;
+});
+child.on('close', (code) => {
+  if (summary) console.log(summary);
+  else console.error(`bench ${name}: no summary line was printed`);
+  process.exit(code ?? 1);
+});
