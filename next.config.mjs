@@ -5,7 +5,7 @@
 const nextConfig = {
   // Native or socket-owning packages are loaded from node_modules at run time, not bundled: the
   // Next bundle then shares them with server.ts, which runs in the same process.
-  serverExternalPackages: ['better-sqlite3', 'postgres', 'dockerode'],
+  serverExternalPackages: ['better-sqlite3', 'postgres', 'dockerode', '@node-rs/argon2'],
   typedRoutes: false,
   // Type checking is `npm run typecheck` (whole repo, a CI gate). Next's own check reads the same
   // tsconfig, so a type error in a benchmark or a test would stop `npm start` from serving.

@@ -3,6 +3,17 @@
 // Every multi-statement change happens inside one method or inside `transaction`, which hands the
 // callback a transaction-scoped store: using the outer store inside the callback is a bug.
 
+import type {
+  AuditStore,
+  MembershipStore,
+  SessionStore,
+  SettingStore,
+  ThrottleStore,
+  TicketStore,
+  TokenStore,
+  UserStore,
+} from './identity-store';
+
 export type JsonValue =
   string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -104,6 +115,15 @@ export interface DataStore {
   readonly domains: ObjectStore;
   readonly apps: ObjectStore;
   readonly workspaces: ObjectStore;
+
+  readonly users: UserStore;
+  readonly memberships: MembershipStore;
+  readonly tokens: TokenStore;
+  readonly sessions: SessionStore;
+  readonly tickets: TicketStore;
+  readonly throttle: ThrottleStore;
+  readonly audit: AuditStore;
+  readonly settings: SettingStore;
   /** Returns the store of one level, for code that walks the hierarchy. */
   objects(level: Level): ObjectStore;
 
