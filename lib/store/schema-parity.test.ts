@@ -72,7 +72,8 @@ async function postgresShape(url: string): Promise<SchemaShape> {
     const columns = await sql<{ table_name: string; column_name: string; is_nullable: string }[]>`
       select table_name, column_name, is_nullable from information_schema.columns where table_schema = 'public'`;
     const indexes = await sql<{ tablename: string; indexname: string }[]>`
-      select tablename, indexname from pg_indexes where schemaname = 'public' and indexname not like '%_pkey'`;
+      select tablename, indexname from pg_indexes where schemaname = 'public'
+        and indexname not in (select conname from pg_constraint where contype = 'p')`;
     const foreignKeys = await sql<
       { source: string; column_name: string; target: string; action: string }[]
     >`

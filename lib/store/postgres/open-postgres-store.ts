@@ -28,6 +28,7 @@ const MIGRATION_LOCK_ID = 0x64766d6d696772n;
 const postgresDialect: SqlDialect = {
   name: 'postgres',
   ...tablesOf(schema),
+  encodeBool: (value) => value,
   encodeTime: (date) => date.toISOString(),
   decodeTime: (value) => (value instanceof Date ? value : new Date(String(value))),
   jsonFieldEquals: (column: Column, key: string, value: string): SQL =>

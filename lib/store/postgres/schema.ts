@@ -3,10 +3,12 @@
 // JSON is stored as text (not jsonb) so the spec round-trips exactly, key order included.
 import { sql } from 'drizzle-orm';
 import {
+  boolean,
   customType,
   index,
   integer,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -108,4 +110,125 @@ export const userContexts = pgTable('user_contexts', {
   updatedAt: timestampUtc('updated_at')
     .notNull()
     .default(sql`now()`),
+});
+
+// ── Identity ───────────────────────────────────────────────────────────────────────────────
+
+export const users = pgTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    /** Lower-cased by the store. */
+    email: text('email').notNull(),
+    name: text('name').notNull().default(''),
+    passwordHash: text('password_hash'),
+    isAdmin: boolean('is_admin').notNull().default(false),
+    disabled: boolean('disabled').notNull().default(false),
+    mustChangePassword: boolean('must_change_password').notNull().default(false),
+    createdAt: timestampUtc('created_at').notNull(),
+    updatedAt: timestampUtc('updated_at').notNull(),
+    lastSignInAt: timestampUtc('last_sign_in_at'),
+  },
+  (t) => [uniqueIndex('users_email_uq').on(t.email)],
+);
+
+export const memberships = pgTable(
+  'memberships',
+  {
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    ecosystemId: text('ecosystem_id')
+      .notNull()
+      .references(() => ecosystems.id, { onDelete: 'cascade' }),
+    role: text('role').notNull(),
+    createdAt: timestampUtc('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.ecosystemId], name: 'memberships_pk' }),
+    index('memberships_ecosystem_idx').on(t.ecosystemId),
+  ],
+);
+
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    prefix: text('prefix').notNull(),
+    secretHash: text('secret_hash').notNull(),
+    scope: text('scope').notNull(),
+    createdAt: timestampUtc('created_at').notNull(),
+    expiresAt: timestampUtc('expires_at'),
+    lastUsedAt: timestampUtc('last_used_at'),
+    revokedAt: timestampUtc('revoked_at'),
+  },
+  (t) => [
+    uniqueIndex('api_tokens_secret_hash_uq').on(t.secretHash),
+    index('api_tokens_user_idx').on(t.userId),
+  ],
+);
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: timestampUtc('created_at').notNull(),
+    expiresAt: timestampUtc('expires_at').notNull(),
+    revokedAt: timestampUtc('revoked_at'),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+export const socketTickets = pgTable('socket_tickets', {
+  secretHash: text('secret_hash').primaryKey(),
+  userId: text('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  purpose: text('purpose').notNull(),
+  expiresAt: timestampUtc('expires_at').notNull(),
+  usedAt: timestampUtc('used_at'),
+});
+
+export const authThrottle = pgTable('auth_throttle', {
+  key: text('key').primaryKey(),
+  failures: integer('failures').notNull(),
+  firstFailureAt: timestampUtc('first_failure_at').notNull(),
+  lastFailureAt: timestampUtc('last_failure_at').notNull(),
+});
+
+/** Append-only. No foreign keys: entries outlive the users and objects they mention. */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: text('id').primaryKey(),
+    time: timestampUtc('time').notNull(),
+    actorId: text('actor_id'),
+    actor: text('actor').notNull(),
+    source: text('source').notNull(),
+    action: text('action').notNull(),
+    target: text('target'),
+    ecosystem: text('ecosystem'),
+    before: text('before'),
+    after: text('after'),
+    detail: text('detail'),
+    address: text('address'),
+  },
+  (t) => [
+    index('audit_events_ecosystem_idx').on(t.ecosystem, t.id),
+    index('audit_events_actor_idx').on(t.actorId, t.id),
+    index('audit_events_action_idx').on(t.action, t.id),
+  ],
+);
+
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: timestampUtc('created_at').notNull(),
 });

@@ -3,6 +3,7 @@
 import type { Column, Table } from 'drizzle-orm';
 
 import type { Level } from '../data-store';
+import type * as reference from '../sqlite/schema';
 import type { ContextTable, LevelTable } from './sql-driver';
 
 type ObjectColumns = Record<
@@ -21,7 +22,26 @@ type ObjectTable<Ancestors extends string = never> = Table &
   ObjectColumns &
   Record<Ancestors, Column>;
 
-export interface HierarchySchema {
+/**
+ * A table as the shared code sees it: drizzle column handles under the same names in both
+ * dialects. The SQLite schema is only the reference for the names (schema-parity.ts keeps the
+ * PostgreSQL one identical).
+ */
+type ColumnsOf<T> = T extends { $inferSelect: infer Row } ? keyof Row & string : never;
+type SharedTable<T> = Table & Record<ColumnsOf<T>, Column>;
+
+export interface IdentityTables {
+  users: SharedTable<typeof reference.users>;
+  memberships: SharedTable<typeof reference.memberships>;
+  apiTokens: SharedTable<typeof reference.apiTokens>;
+  sessions: SharedTable<typeof reference.sessions>;
+  socketTickets: SharedTable<typeof reference.socketTickets>;
+  authThrottle: SharedTable<typeof reference.authThrottle>;
+  auditEvents: SharedTable<typeof reference.auditEvents>;
+  settings: SharedTable<typeof reference.settings>;
+}
+
+export interface HierarchySchema extends IdentityTables {
   ecosystems: ObjectTable;
   domains: ObjectTable<'ecosystemId'>;
   apps: ObjectTable<'ecosystemId' | 'domainId'>;
@@ -49,9 +69,30 @@ function levelTable(table: ObjectTable, ancestors: LevelTable['ancestors']): Lev
 export function tablesOf(schema: HierarchySchema): {
   levels: Record<Level, LevelTable>;
   contexts: ContextTable;
+  identity: IdentityTables;
 } {
   const { ecosystems, domains, apps, workspaces, userContexts } = schema;
+  const {
+    users,
+    memberships,
+    apiTokens,
+    sessions,
+    socketTickets,
+    authThrottle,
+    auditEvents,
+    settings,
+  } = schema;
   return {
+    identity: {
+      users,
+      memberships,
+      apiTokens,
+      sessions,
+      socketTickets,
+      authThrottle,
+      auditEvents,
+      settings,
+    },
     levels: {
       ecosystem: levelTable(ecosystems, {}),
       domain: levelTable(domains, { ecosystem: domains.ecosystemId }),

@@ -26,7 +26,26 @@ import type {
   StoredObject,
   UpdateOptions,
 } from '../data-store';
+import type {
+  AuditStore,
+  MembershipStore,
+  SessionStore,
+  SettingStore,
+  ThrottleStore,
+  TicketStore,
+  TokenStore,
+} from '../identity-store';
 import { checkInput, nameProblem } from '../input-checks';
+import {
+  SqlAuditStore,
+  SqlMembershipStore,
+  SqlSessionStore,
+  SqlSettingStore,
+  SqlThrottleStore,
+  SqlTicketStore,
+  SqlTokenStore,
+  SqlUserStore,
+} from './identity-sql-stores';
 import type { LevelTable, Row, SqlDriver, SqlExecutor } from './sql-driver';
 
 const LEVELS: readonly Level[] = ['ecosystem', 'domain', 'app', 'workspace'];
@@ -346,6 +365,14 @@ export class SqlDataStore implements DataStore {
   readonly domains: ObjectStore;
   readonly apps: ObjectStore;
   readonly workspaces: ObjectStore;
+  readonly users: SqlUserStore;
+  readonly memberships: MembershipStore;
+  readonly tokens: TokenStore;
+  readonly sessions: SessionStore;
+  readonly tickets: TicketStore;
+  readonly throttle: ThrottleStore;
+  readonly audit: AuditStore;
+  readonly settings: SettingStore;
 
   constructor(
     readonly driver: SqlDriver,
@@ -357,6 +384,14 @@ export class SqlDataStore implements DataStore {
     this.domains = new SqlObjectStore(this, 'domain');
     this.apps = new SqlObjectStore(this, 'app');
     this.workspaces = new SqlObjectStore(this, 'workspace');
+    this.users = new SqlUserStore(this);
+    this.memberships = new SqlMembershipStore(this);
+    this.tokens = new SqlTokenStore(this);
+    this.sessions = new SqlSessionStore(this);
+    this.tickets = new SqlTicketStore(this);
+    this.throttle = new SqlThrottleStore(this);
+    this.audit = new SqlAuditStore(this);
+    this.settings = new SqlSettingStore(this);
   }
 
   get dialect(): 'sqlite' | 'postgres' {

@@ -4,6 +4,7 @@
 import type { Column, SQL, Table } from 'drizzle-orm';
 
 import type { Level } from '../data-store';
+import type { IdentityTables } from './level-tables';
 
 export type Row = Record<string, unknown>;
 
@@ -45,8 +46,11 @@ export interface SqlDialect {
   readonly name: 'sqlite' | 'postgres';
   readonly levels: Record<Level, LevelTable>;
   readonly contexts: ContextTable;
+  readonly identity: IdentityTables;
   /** A timestamp as a query parameter for this dialect's column type. */
   encodeTime(date: Date): unknown;
+  /** A boolean as a query parameter (SQLite has no boolean type: 0/1). */
+  encodeBool(value: boolean): unknown;
   decodeTime(value: unknown): Date;
   /** A boolean SQL condition: the JSON object in `column` has `key` equal to `value`. */
   jsonFieldEquals(column: Column, key: string, value: string): SQL;

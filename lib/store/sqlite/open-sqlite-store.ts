@@ -51,6 +51,7 @@ async function retryWhileBusy<T>(timeoutMs: number, fn: () => T): Promise<T> {
 const sqliteDialect: SqlDialect = {
   name: 'sqlite',
   ...tablesOf(schema),
+  encodeBool: (value) => (value ? 1 : 0),
   encodeTime: (date) => date.getTime(),
   decodeTime: (value) => new Date(Number(value)),
   jsonFieldEquals: (column: Column, key: string, value: string): SQL =>

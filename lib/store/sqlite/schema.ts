@@ -3,7 +3,14 @@
 // Timestamps are integer milliseconds since the epoch (UTC); JSON is stored as text so the spec
 // round-trips byte for byte.
 import { sql } from 'drizzle-orm';
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
 
 const objectColumns = () => ({
   id: text('id').primaryKey(),
@@ -90,4 +97,128 @@ export const userContexts = sqliteTable('user_contexts', {
   updatedAt: integer('updated_at')
     .notNull()
     .default(sql`(unixepoch('subsec') * 1000)`),
+});
+
+// ── Identity ───────────────────────────────────────────────────────────────────────────────
+// Booleans are 0/1 integers here and `boolean` in PostgreSQL; the drivers encode them.
+
+export const users = sqliteTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    /** Lower-cased by the store. */
+    email: text('email').notNull(),
+    name: text('name').notNull().default(''),
+    passwordHash: text('password_hash'),
+    isAdmin: integer('is_admin', { mode: 'boolean' }).notNull().default(false),
+    disabled: integer('disabled', { mode: 'boolean' }).notNull().default(false),
+    mustChangePassword: integer('must_change_password', { mode: 'boolean' })
+      .notNull()
+      .default(false),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    lastSignInAt: integer('last_sign_in_at'),
+  },
+  (t) => [uniqueIndex('users_email_uq').on(t.email)],
+);
+
+export const memberships = sqliteTable(
+  'memberships',
+  {
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    ecosystemId: text('ecosystem_id')
+      .notNull()
+      .references(() => ecosystems.id, { onDelete: 'cascade' }),
+    role: text('role').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.ecosystemId], name: 'memberships_pk' }),
+    index('memberships_ecosystem_idx').on(t.ecosystemId),
+  ],
+);
+
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    prefix: text('prefix').notNull(),
+    secretHash: text('secret_hash').notNull(),
+    scope: text('scope').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at'),
+    lastUsedAt: integer('last_used_at'),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [
+    uniqueIndex('api_tokens_secret_hash_uq').on(t.secretHash),
+    index('api_tokens_user_idx').on(t.userId),
+  ],
+);
+
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+export const socketTickets = sqliteTable('socket_tickets', {
+  secretHash: text('secret_hash').primaryKey(),
+  userId: text('user_id')
+    .notNull()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  purpose: text('purpose').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+  usedAt: integer('used_at'),
+});
+
+export const authThrottle = sqliteTable('auth_throttle', {
+  key: text('key').primaryKey(),
+  failures: integer('failures').notNull(),
+  firstFailureAt: integer('first_failure_at').notNull(),
+  lastFailureAt: integer('last_failure_at').notNull(),
+});
+
+/** Append-only. No foreign keys: entries outlive the users and objects they mention. */
+export const auditEvents = sqliteTable(
+  'audit_events',
+  {
+    id: text('id').primaryKey(),
+    time: integer('time').notNull(),
+    actorId: text('actor_id'),
+    actor: text('actor').notNull(),
+    source: text('source').notNull(),
+    action: text('action').notNull(),
+    target: text('target'),
+    ecosystem: text('ecosystem'),
+    before: text('before'),
+    after: text('after'),
+    detail: text('detail'),
+    address: text('address'),
+  },
+  (t) => [
+    index('audit_events_ecosystem_idx').on(t.ecosystem, t.id),
+    index('audit_events_actor_idx').on(t.actorId, t.id),
+    index('audit_events_action_idx').on(t.action, t.id),
+  ],
+);
+
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: integer('created_at').notNull(),
 });
