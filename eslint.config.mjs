@@ -153,10 +153,11 @@ const layers = [
         'Domain functions take their dependencies (the DataStore, …) as parameters.',
       ),
       {
-        // Only the interface: data-store.ts. Implementations, SQL and the factory are off limits.
-        regex: importOf('lib/store', '(?:/(?!data-store$)|$)'),
+        // Only the interface: data-store.ts and its identity half, identity-store.ts.
+        // Implementations, SQL and the factory are off limits.
+        regex: importOf('lib/store', '(?:/(?!(?:data-store|identity-store)$)|$)'),
         message:
-          'The domain sees only the DataStore interface (lib/store/data-store); implementations are chosen in lib/server.',
+          'The domain sees only the DataStore interface (lib/store/data-store, lib/store/identity-store); implementations are chosen in lib/server.',
         caseSensitive: true,
       },
     ],

@@ -7,9 +7,10 @@
 // bundle loads its own copy of lib/server/runtime, which finds the same store on globalThis.
 
 import http from 'node:http';
-import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { ensureHeadlessAdmin } from './lib/domain/ensure-headless-admin';
 import { isAppError } from './lib/errors';
+import { authorizeUpgrade, rejectUpgrade } from './lib/http/socket-auth';
 import { closeRuntime, getRuntime } from './lib/server/runtime';
 
 const dev = process.argv.includes('--dev');
@@ -25,18 +26,6 @@ function describe(error: unknown): string {
   return error instanceof Error
     ? (error.stack ?? `${error.name}: ${error.message}`)
     : String(error);
-}
-
-/** Answers an upgrade request on the raw socket, since no HTTP response object exists for it. */
-function rejectUpgrade(socket: Duplex, status: number, reason: string, detail: string) {
-  const body = JSON.stringify({ type: 'about:blank', title: reason, status, detail });
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\n` +
-      'Content-Type: application/problem+json\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      'Connection: close\r\n\r\n' +
-      body,
-  );
 }
 
 async function main() {
@@ -63,6 +52,23 @@ async function main() {
     process.exit(1);
   }
   const { config, store } = runtime;
+
+  // DVM_ADMIN_EMAIL / DVM_ADMIN_PASSWORD: the first administrator, before any request is served.
+  // Idempotent: once any account exists it changes nothing.
+  if (config.admin) {
+    try {
+      const { created } = await ensureHeadlessAdmin({ store }, config.admin);
+      if (created) log('info', 'created the first administrator', { email: config.admin.email });
+    } catch (error) {
+      log('error', 'cannot create the first administrator from DVM_ADMIN_EMAIL', {
+        ...(isAppError(error)
+          ? { code: error.code, detail: error.message }
+          : { error: describe(error) }),
+      });
+      await closeRuntime();
+      process.exit(1);
+    }
+  }
 
   if (config.localAgent) {
     log(
@@ -97,11 +103,24 @@ async function main() {
   server.on('upgrade', (req, socket) => {
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (pathname.startsWith('/_next/')) return;
-    if (pathname.startsWith('/ws/')) {
-      rejectUpgrade(socket, 501, 'Not Implemented', 'Browser terminals arrive in a later release.');
-    } else {
-      rejectUpgrade(socket, 404, 'Not Found', 'No WebSocket is served at this path.');
+    if (!pathname.startsWith('/ws/')) {
+      rejectUpgrade(socket, 404, 'NOT_FOUND', 'No WebSocket is served at this path.');
+      return;
     }
+    socket.on('error', () => socket.destroy());
+    // Origin, then ticket / Bearer token / session cookie (lib/http/socket-auth.ts); the URL is
+    // never logged, since it may carry a ticket.
+    void authorizeUpgrade(
+      { url: req.url ?? '/', headers: req.headers, remoteAddress: req.socket.remoteAddress },
+      runtime,
+    ).then((decision) => {
+      if (!decision.ok) {
+        rejectUpgrade(socket, decision.status, decision.code, decision.detail, decision.headers);
+        return;
+      }
+      // Authenticated; nothing is served on sockets yet, so no socket is accepted or registered.
+      rejectUpgrade(socket, 501, 'NOT_IMPLEMENTED', 'Browser terminals arrive in a later release.');
+    });
   });
 
   await new Promise<void>((resolve, reject) => {

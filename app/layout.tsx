@@ -1,23 +1,72 @@
-// Root layout: document shell and site header shared by every page.
+// Root layout: document shell and site header shared by every page. The header shows the signed-in
+// user's navigation (only the pages their role opens) and a sign-out button.
 
 import type { Metadata } from 'next';
+import { unstable_rethrow } from 'next/navigation';
 import type { ReactNode } from 'react';
+import { type HeaderLink, SiteHeader } from '@/components/site-header';
+import type { Principal } from '@/lib/auth/principal';
+import { listMemberships } from '@/lib/domain/list-memberships';
+import { contextFor, csrfToken, currentPrincipal } from '@/lib/server/session';
 import './globals.css';
+
+// Every page depends on who is signed in; none is prerendered at build time.
+export const dynamic = 'force-dynamic';
 
 export const metadata: Metadata = {
   title: 'DevOpsMaestro',
   description: 'Containerised development environments for your teams',
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+/** The pages this user can open; the pages check again themselves. */
+async function linksFor(principal: Principal): Promise<HeaderLink[]> {
+  const { user } = principal;
+  if (user.mustChangePassword) return [];
+  const links: HeaderLink[] = [{ href: '/', label: 'Ecosystems' }];
+  links.push({ href: '/tokens', label: 'API tokens' });
+  if (user.isAdmin) {
+    links.push({ href: '/users', label: 'Users' }, { href: '/audit', label: 'Audit log' });
+  } else {
+    const memberships = await listMemberships(await contextFor(principal), { userId: user.id });
+    if (memberships.some((m) => m.role === 'owner')) {
+      links.push({ href: '/audit', label: 'Audit log' });
+    }
+  }
+  return links;
+}
+
+async function header() {
+  try {
+    const principal = await currentPrincipal();
+    if (!principal) return <SiteHeader />;
+    return (
+      <SiteHeader
+        user={{ name: principal.user.name, email: principal.user.email }}
+        links={await linksFor(principal)}
+        csrfToken={await csrfToken()}
+      />
+    );
+  } catch (error) {
+    unstable_rethrow(error); // Next's own control flow (dynamic rendering, redirects)
+    // The page below reports the problem (an unreachable database, say); the header must not
+    // take the whole document down with it.
+    console.error(
+      JSON.stringify({
+        time: new Date().toISOString(),
+        level: 'error',
+        msg: 'layout: cannot tell who is signed in',
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      }),
+    );
+    return <SiteHeader />;
+  }
+}
+
+export default async function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body>
-        <header className="site-header">
-          <div className="inner">
-            <a href="/">DevOpsMaestro</a>
-          </div>
-        </header>
+        {await header()}
         <main>{children}</main>
       </body>
     </html>

@@ -3,7 +3,7 @@
 import Link from 'next/link';
 import { listEcosystems } from '@/lib/domain/list-ecosystems';
 import { hasErrorCode } from '@/lib/errors';
-import { getRuntime } from '@/lib/server/runtime';
+import { contextFor, requirePrincipal } from '@/lib/server/session';
 import type { StoredObject } from '@/lib/store/data-store';
 
 // Reads the database on every request; nothing here may be prerendered at build time.
@@ -22,13 +22,14 @@ interface HomeProps {
 }
 
 export default async function HomePage({ searchParams }: HomeProps) {
-  const { cursor: rawCursor } = await searchParams;
+  const { cursor: rawCursor, password } = await searchParams;
   const cursor = typeof rawCursor === 'string' && rawCursor !== '' ? rawCursor : undefined;
-  const { store } = await getRuntime();
+  const principal = await requirePrincipal(cursor ? `/?cursor=${encodeURIComponent(cursor)}` : '/');
+  const ctx = await contextFor(principal);
 
   let page;
   try {
-    page = await listEcosystems(store, { limit: PAGE_SIZE, ...(cursor && { cursor }) });
+    page = await listEcosystems(ctx, { limit: PAGE_SIZE, ...(cursor && { cursor }) });
   } catch (error) {
     if (cursor && hasErrorCode(error, 'INVALID')) return <StaleCursor />;
     if (hasErrorCode(error, 'UNAVAILABLE')) {
@@ -47,8 +48,13 @@ export default async function HomePage({ searchParams }: HomeProps) {
   return (
     <>
       <h1>Ecosystems</h1>
+      {password === 'changed' && (
+        <p role="status" className="notice">
+          Your password was changed. Your other browser sessions were signed out.
+        </p>
+      )}
       {page.items.length === 0 && !cursor ? (
-        <EmptyState />
+        <EmptyState admin={principal.user.isAdmin} />
       ) : (
         <ul className="list" aria-label="Ecosystems">
           {page.items.map((ecosystem) => (
@@ -75,6 +81,9 @@ function EcosystemRow({ ecosystem }: { ecosystem: StoredObject }) {
     <li>
       <div className="item-title">
         <span className="item-name">{ecosystem.name}</span>
+        <a href={`/ecosystems/${ecosystem.name}/members`} className="item-link">
+          Members<span className="visually-hidden"> of {ecosystem.name}</span>
+        </a>
         <span className="item-meta muted">
           Created{' '}
           <time dateTime={ecosystem.createdAt.toISOString()}>
@@ -100,7 +109,7 @@ function EcosystemRow({ ecosystem }: { ecosystem: StoredObject }) {
   );
 }
 
-function EmptyState() {
+function EmptyState({ admin }: { admin: boolean }) {
   return (
     <section className="empty">
       <p>
@@ -110,10 +119,17 @@ function EmptyState() {
         An ecosystem is the top-level grouping of your platform: it holds domains, their apps, and
         the apps&apos; workspaces.
       </p>
-      <p className="muted">
-        This release can only list ecosystems. Creating them, on this page and with{' '}
-        <code>POST /api/v1/ecosystems</code>, arrives in the next release.
-      </p>
+      {admin ? (
+        <p className="muted">
+          Creating them, on this page and with <code>POST /api/v1/ecosystems</code>, arrives in the
+          next release; then give people roles in them from each ecosystem&apos;s members page.
+        </p>
+      ) : (
+        <p className="muted">
+          You see the ecosystems where you hold a role. Ask an ecosystem owner or an administrator
+          to add you.
+        </p>
+      )}
     </section>
   );
 }

@@ -59,6 +59,7 @@ const forbidden: [file: string, code: string][] = [
 const allowed: [file: string, code: string][] = [
   ['lib/domain/x.ts', "import type { DataStore } from '@/lib/store/data-store';"],
   ['lib/domain/x.ts', "import type { DataStore } from '../store/data-store';"],
+  ['lib/domain/x.ts', "import type { UserRecord } from '@/lib/store/identity-store';"],
   ['lib/store/sqlite/x.ts', "import { x } from '../data-store';"],
   ['lib/store/x.ts', "import { invalid } from '../errors';"],
   ['lib/contracts/x.ts', "import { invalid } from '@/lib/errors';"],

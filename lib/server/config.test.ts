@@ -20,6 +20,8 @@ describe('loadConfig', () => {
       dataDir: '/srv/dvm/data',
       allowedPaths: [],
       localAgent: true,
+      allowedOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
+      sso: {},
     });
   });
 
@@ -34,6 +36,16 @@ describe('loadConfig', () => {
         DVM_ADMIN_PASSWORD: 'correct horse',
         DVM_ALLOWED_PATHS: '/home/dev/src/::/srv/code',
         DVM_LOCAL_AGENT: 'OFF',
+        DVM_PUBLIC_URL: 'https://DVM.example.com/',
+        DVM_ALLOWED_ORIGINS:
+          'https://dvm.example.com, http://localhost:8080,,https://ide.example.com:8443',
+        DVM_SESSION_SECRET: 's'.repeat(16) + 't'.repeat(16),
+        DVM_OIDC_ISSUER: 'https://id.example.com/realms/dev/',
+        DVM_OIDC_CLIENT_ID: 'dvm',
+        DVM_OIDC_CLIENT_SECRET: 'oidc secret',
+        DVM_OIDC_NAME: 'Example ID',
+        DVM_GITHUB_CLIENT_ID: 'gh-id',
+        DVM_GITHUB_CLIENT_SECRET: 'gh secret',
       },
       '/srv/dvm',
     );
@@ -45,6 +57,22 @@ describe('loadConfig', () => {
       admin: { email: 'admin@example.com', password: 'correct horse' },
       allowedPaths: ['/home/dev/src', '/srv/code'],
       localAgent: false,
+      publicUrl: 'https://dvm.example.com',
+      allowedOrigins: [
+        'https://dvm.example.com',
+        'http://localhost:8080',
+        'https://ide.example.com:8443',
+      ],
+      sessionSecret: 's'.repeat(16) + 't'.repeat(16),
+      sso: {
+        oidc: {
+          issuer: 'https://id.example.com/realms/dev',
+          clientId: 'dvm',
+          clientSecret: 'oidc secret',
+          name: 'Example ID',
+        },
+        github: { clientId: 'gh-id', clientSecret: 'gh secret' },
+      },
     });
   });
 
@@ -76,6 +104,66 @@ describe('loadConfig', () => {
       'DVM_LOCAL_AGENT',
       'PORT',
     ]);
+  });
+
+  it('holds DVM_ADMIN_PASSWORD to the same rule as every other password', () => {
+    const error = configError({ DVM_ADMIN_EMAIL: 'a@example.com', DVM_ADMIN_PASSWORD: 'eightchr' });
+    expect(error.errors).toEqual([
+      { path: 'DVM_ADMIN_PASSWORD', message: expect.stringContaining('at least 10 characters') },
+    ]);
+    expect(error.message).not.toContain('eightchr');
+  });
+
+  it('names each missing variable of a partly configured SSO provider', () => {
+    const error = configError({
+      DVM_OIDC_ISSUER: 'https://id.example.com',
+      DVM_GITHUB_CLIENT_SECRET: 'gh secret',
+    });
+    expect(error.errors.map((e) => e.path).sort()).toEqual([
+      'DVM_GITHUB_CLIENT_ID',
+      'DVM_OIDC_CLIENT_ID',
+      'DVM_OIDC_CLIENT_SECRET',
+    ]);
+    expect(error.message).not.toContain('gh secret');
+  });
+
+  it('wants an https OIDC issuer (http only on loopback)', () => {
+    const sso = {
+      DVM_OIDC_CLIENT_ID: 'dvm',
+      DVM_OIDC_CLIENT_SECRET: 'secret',
+    };
+    expect(configError({ ...sso, DVM_OIDC_ISSUER: 'http://id.example.com' }).errors).toEqual([
+      { path: 'DVM_OIDC_ISSUER', message: expect.stringContaining('https://') },
+    ]);
+    expect(
+      loadConfig({ ...sso, DVM_OIDC_ISSUER: 'http://127.0.0.1:9000' }, '/x').sso.oidc,
+    ).toMatchObject({ issuer: 'http://127.0.0.1:9000', name: 'SSO' });
+  });
+
+  it('checks origins, the public URL and the session secret', () => {
+    const error = configError({
+      DVM_PUBLIC_URL: 'https://dvm.example.com/app',
+      DVM_ALLOWED_ORIGINS: 'https://ok.example.com,*',
+      NEXTAUTH_SECRET: 'too short',
+    });
+    expect(error.errors.map((e) => e.path).sort()).toEqual([
+      'DVM_ALLOWED_ORIGINS',
+      'DVM_PUBLIC_URL',
+      'NEXTAUTH_SECRET',
+    ]);
+    expect(error.message).not.toContain('too short');
+    const both = configError({
+      NEXTAUTH_SECRET: 'a'.repeat(32),
+      DVM_SESSION_SECRET: 'b'.repeat(32),
+    });
+    expect(both.errors.map((e) => e.path)).toEqual(['NEXTAUTH_SECRET']);
+    expect(loadConfig({ NEXTAUTH_SECRET: 'n'.repeat(40) }, '/x').sessionSecret).toBe(
+      'n'.repeat(40),
+    );
+    // Without a fixed port there is no default origin to allow; the public URL still is.
+    expect(
+      loadConfig({ PORT: '0', DVM_PUBLIC_URL: 'https://dvm.example.com' }, '/x').allowedOrigins,
+    ).toEqual(['https://dvm.example.com']);
   });
 
   it('rejects a port that is not a number', () => {

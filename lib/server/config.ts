@@ -3,6 +3,8 @@
 // reported at once, as one INVALID error whose field paths are the variable names.
 
 import path from 'node:path';
+import { normalizeOrigin } from '@/lib/auth/origin';
+import { passwordProblem } from '@/lib/auth/password';
 import { AppError, type FieldError } from '@/lib/errors';
 
 export interface Config {
@@ -20,6 +22,27 @@ export interface Config {
   allowedPaths: string[];
   /** `DVM_LOCAL_AGENT`: start the embedded agent (default on). */
   localAgent: boolean;
+  /** `DVM_PUBLIC_URL`: the origin users reach the server at (`https://dvm.example.com`). */
+  publicUrl?: string;
+  /**
+   * Origins allowed to open WebSockets: `DVM_ALLOWED_ORIGINS` (comma list) or, when unset,
+   * `http://localhost:<port>` and `http://127.0.0.1:<port>`; `publicUrl` always.
+   */
+  allowedOrigins: string[];
+  /**
+   * `DVM_SESSION_SECRET` (or next-auth's own `NEXTAUTH_SECRET`): the key for session cookies.
+   * Unset: one is generated and kept in the database (lib/auth/session-secret.ts).
+   */
+  sessionSecret?: string;
+  /** Single sign-on providers, each switched on by its variables. */
+  sso: SsoConfig;
+}
+
+export interface SsoConfig {
+  /** `DVM_OIDC_ISSUER`, `DVM_OIDC_CLIENT_ID`, `DVM_OIDC_CLIENT_SECRET`, `DVM_OIDC_NAME`. */
+  oidc?: { issuer: string; clientId: string; clientSecret: string; name: string };
+  /** `DVM_GITHUB_CLIENT_ID`, `DVM_GITHUB_CLIENT_SECRET`. */
+  github?: { clientId: string; clientSecret: string };
 }
 
 type Env = Record<string, string | undefined>;
@@ -75,8 +98,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     fail('DVM_ADMIN_PASSWORD', 'DVM_ADMIN_PASSWORD must be set when DVM_ADMIN_EMAIL is.');
   } else if (adminEmail === undefined && adminPassword !== undefined) {
     fail('DVM_ADMIN_EMAIL', 'DVM_ADMIN_EMAIL must be set when DVM_ADMIN_PASSWORD is.');
-  } else if (adminPassword !== undefined && adminPassword.length < 8) {
-    fail('DVM_ADMIN_PASSWORD', 'DVM_ADMIN_PASSWORD must be at least 8 characters long.');
+  } else if (adminPassword !== undefined && passwordProblem(adminPassword) !== undefined) {
+    fail('DVM_ADMIN_PASSWORD', `DVM_ADMIN_PASSWORD ${passwordProblem(adminPassword)}.`);
   } else if (adminEmail !== undefined && adminPassword !== undefined) {
     admin = { email: adminEmail, password: adminPassword };
   }
@@ -104,6 +127,85 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     else fail('DVM_LOCAL_AGENT', `DVM_LOCAL_AGENT must be "on" or "off", got "${rawAgent}".`);
   }
 
+  let publicUrl: string | undefined;
+  const rawPublicUrl = read(env, 'DVM_PUBLIC_URL');
+  if (rawPublicUrl !== undefined) {
+    publicUrl = originOf(rawPublicUrl);
+    if (publicUrl === undefined) {
+      fail(
+        'DVM_PUBLIC_URL',
+        `DVM_PUBLIC_URL must be the http:// or https:// address users open, without a path, e.g. https://dvm.example.com; got "${rawPublicUrl}".`,
+      );
+    }
+  }
+
+  const allowedOrigins: string[] = [];
+  const rawOrigins = read(env, 'DVM_ALLOWED_ORIGINS');
+  if (rawOrigins !== undefined) {
+    for (const entry of rawOrigins.split(',')) {
+      const trimmed = entry.trim();
+      if (!trimmed) continue;
+      const origin = originOf(trimmed);
+      if (origin === undefined) {
+        fail(
+          'DVM_ALLOWED_ORIGINS',
+          `DVM_ALLOWED_ORIGINS takes origins such as https://dvm.example.com separated by ",", got "${trimmed}".`,
+        );
+      } else if (!allowedOrigins.includes(origin)) {
+        allowedOrigins.push(origin);
+      }
+    }
+  } else if (port !== 0 && Number.isInteger(port)) {
+    allowedOrigins.push(`http://localhost:${port}`, `http://127.0.0.1:${port}`);
+  }
+  if (publicUrl !== undefined && !allowedOrigins.includes(publicUrl)) {
+    allowedOrigins.unshift(publicUrl);
+  }
+
+  // Secrets are taken verbatim and never echoed.
+  let sessionSecret: string | undefined;
+  for (const variable of ['DVM_SESSION_SECRET', 'NEXTAUTH_SECRET']) {
+    const value = env[variable] || undefined;
+    if (value === undefined) continue;
+    if (value.length < 32) {
+      fail(
+        variable,
+        `${variable} must be at least 32 characters long (e.g. openssl rand -base64 32).`,
+      );
+    } else if (sessionSecret !== undefined && value !== sessionSecret) {
+      fail(variable, `DVM_SESSION_SECRET and NEXTAUTH_SECRET are both set but differ; set one.`);
+    } else {
+      sessionSecret = value;
+    }
+  }
+
+  const sso: SsoConfig = {};
+  const oidc = readGroup(env, fail, 'OIDC single sign-on', [
+    'DVM_OIDC_ISSUER',
+    'DVM_OIDC_CLIENT_ID',
+    'DVM_OIDC_CLIENT_SECRET',
+  ]);
+  if (oidc) {
+    const [rawIssuer, clientId, clientSecret] = oidc as [string, string, string];
+    const issuer = issuerOf(rawIssuer);
+    if (issuer === undefined) {
+      fail(
+        'DVM_OIDC_ISSUER',
+        `DVM_OIDC_ISSUER must be the provider's https:// issuer URL (its /.well-known/openid-configuration is read), got "${rawIssuer}".`,
+      );
+    } else {
+      sso.oidc = { issuer, clientId, clientSecret, name: read(env, 'DVM_OIDC_NAME') ?? 'SSO' };
+    }
+  }
+  const github = readGroup(env, fail, 'GitHub sign-in', [
+    'DVM_GITHUB_CLIENT_ID',
+    'DVM_GITHUB_CLIENT_SECRET',
+  ]);
+  if (github) {
+    const [clientId, clientSecret] = github as [string, string];
+    sso.github = { clientId, clientSecret };
+  }
+
   if (errors.length > 0) {
     throw new AppError(
       'INVALID',
@@ -123,5 +225,60 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     ...(admin && { admin }),
     allowedPaths,
     localAgent,
+    ...(publicUrl !== undefined && { publicUrl }),
+    allowedOrigins,
+    ...(sessionSecret !== undefined && { sessionSecret }),
+    sso,
   };
+}
+
+/** The origin of an http(s) URL without a path, query or credentials; undefined otherwise. */
+function originOf(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (url.username || url.password || url.search || url.hash) return undefined;
+  if (url.pathname !== '/' && url.pathname !== '') return undefined;
+  return normalizeOrigin(value);
+}
+
+/** An OIDC issuer: https, or http only on the loopback interface (a provider in a test). */
+function issuerOf(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) return undefined;
+  if (url.username || url.password || url.search || url.hash) return undefined;
+  return url.toString().replace(/\/$/, '');
+}
+
+/**
+ * Variables that only make sense together: all of them (returned in order), none (undefined), or
+ * an error naming each missing one.
+ */
+function readGroup(
+  env: Env,
+  fail: (variable: string, message: string) => void,
+  feature: string,
+  names: string[],
+): string[] | undefined {
+  const values = names.map((name) => read(env, name));
+  if (values.every((value) => value === undefined)) return undefined;
+  const given = names.filter((_, i) => values[i] !== undefined);
+  names.forEach((name, i) => {
+    if (values[i] === undefined) {
+      fail(
+        name,
+        `${name} must be set for ${feature} (${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} set).`,
+      );
+    }
+  });
+  return values.every((value) => value !== undefined) ? (values as string[]) : undefined;
 }

@@ -1,0 +1,1007 @@
+// Every way into the control plane, checked against one table of who may use it (DESIGN.md §7).
+//
+// The test ENUMERATES what the code serves — every app/**/route.ts and the HTTP methods it exports,
+// every server action in the build's server-reference manifest (and every export of a 'use server'
+// file), every page, and the WebSocket paths — and fails when something it finds is missing from
+// the tables below, so a new route, method or action cannot ship without saying who may call it.
+// Then, on the real production server (server.ts on `next build`, fresh SQLite, a headless admin
+// from DVM_ADMIN_EMAIL/PASSWORD) with users of every role in ecosystem `eco` and tokens of every
+// scope, it proves for each entry:
+//
+//   - no credentials → 401 problem+json with `WWW-Authenticate: Bearer` (public entries excepted)
+//   - a bad Bearer token → 401, even when a valid session cookie rides along
+//   - each role below the minimum → 403 (or 404 where the domain hides an ecosystem)
+//   - each role at or above the minimum, and an admin's browser session → 2xx
+//   - a token whose scope is below the entry's scope → 403, at or above → 2xx
+//   - server actions called with no cookies → refused (the action's result says UNAUTHENTICATED)
+//   - pages, without cookies → redirected to sign in (or first-run setup)
+//   - sockets: foreign Origin → 403, no credentials → 401, tickets are single-use and bound to
+//     their purpose, then (terminals are not built yet) 501
+//
+// Needs a prior `next build` (scripts/test.sh and `npm run e2e` run it).
+
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DataStore } from '@/lib/store/data-store';
+import { openDataStore } from '@/lib/store/open-data-store';
+import {
+  PROJECT_ROOT,
+  type ServerProcess,
+  signInCookie,
+  startServer,
+} from '@/lib/testing/server-process';
+
+// ---------------------------------------------------------------------------------------------
+// The tables. Add a line here when you add a route, a method, a server action, a page or a socket.
+// ---------------------------------------------------------------------------------------------
+
+/** From least to most privileged. `user` is signed in but holds no role in `eco`. */
+const ROLES = ['user', 'viewer', 'developer', 'owner', 'admin'] as const;
+type Role = (typeof ROLES)[number];
+type Scope = 'read' | 'write' | 'admin';
+const SCOPES: Scope[] = ['read', 'write', 'admin'];
+
+interface Req {
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+type Status = number | number[];
+
+interface PublicEntry {
+  public: true;
+  /** Why anyone may call it. */
+  why: string;
+  request: Req;
+  ok: Status;
+}
+
+interface ProtectedEntry {
+  public?: false;
+  /** The least role that may call it; every role above may too. */
+  min: Role;
+  /** The least token scope that may call it. */
+  scope: Scope;
+  /**
+   * A request that must succeed for `as` (built afresh for each caller: it may use up a target,
+   * like a token to revoke). `as` is also who the target belongs to when that matters.
+   */
+  request: (fx: Fixtures, as: Role) => Promise<Req> | Req;
+  ok?: Status;
+  /** The answer for roles below `min`; 403 unless listed (404 where the domain hides `eco`). */
+  denied?: Partial<Record<Role, number>>;
+  /** Further checks: a request as someone, and the status it must get. */
+  extra?: (fx: Fixtures) => Promise<Array<{ as: Role; why: string; req: Req; expect: Status }>>;
+}
+
+type Entry = PublicEntry | ProtectedEntry;
+
+/** Every route × method in app/. Keys are `METHOD /path` with the file system's [segments]. */
+const ROUTES: Record<string, Entry> = {
+  'GET /api/healthz': {
+    public: true,
+    why: 'liveness probe for load balancers and Docker; says nothing about users',
+    request: { path: '/api/healthz' },
+    ok: 200,
+  },
+  'GET /api/auth/[...nextauth]': {
+    public: true,
+    why: 'next-auth: CSRF token, sign-in pages and providers, the session as the cookie proves it',
+    request: { path: '/api/auth/csrf' },
+    ok: 200,
+  },
+  'POST /api/auth/[...nextauth]': {
+    public: true,
+    why: 'next-auth: sign-in (checks the password itself, throttled) and sign-out',
+    // Without next-auth's CSRF token it sends the visitor back to sign in.
+    request: { path: '/api/auth/callback/credentials', body: 'csrfToken=x&email=a&password=b' },
+    ok: [302, 303],
+  },
+
+  'GET /api/v1/me': { min: 'user', scope: 'read', request: () => ({ path: '/api/v1/me' }) },
+
+  'GET /api/v1/tokens': { min: 'user', scope: 'read', request: () => ({ path: '/api/v1/tokens' }) },
+  'POST /api/v1/tokens': {
+    min: 'user',
+    scope: 'read',
+    request: () => ({ path: '/api/v1/tokens', body: { name: 'inventory', scope: 'read' } }),
+    ok: 201,
+  },
+  'DELETE /api/v1/tokens/[id]': {
+    min: 'user',
+    scope: 'write',
+    // Each caller revokes a token of their own.
+    request: async (fx, as) => ({ path: `/api/v1/tokens/${await fx.spareToken(as)}` }),
+    extra: async (fx) => [
+      {
+        as: 'user',
+        why: "someone else's token is not even visible",
+        req: { path: `/api/v1/tokens/${await fx.spareToken('owner')}` },
+        expect: 404,
+      },
+      {
+        as: 'admin',
+        why: "an administrator may revoke anyone's token",
+        req: { path: `/api/v1/tokens/${await fx.spareToken('viewer')}` },
+        expect: 200,
+      },
+    ],
+  },
+
+  'GET /api/v1/audit': {
+    min: 'owner',
+    scope: 'read',
+    request: () => ({ path: '/api/v1/audit?limit=5' }),
+  },
+
+  'GET /api/v1/users': { min: 'admin', scope: 'read', request: () => ({ path: '/api/v1/users' }) },
+  'POST /api/v1/users': {
+    min: 'admin',
+    scope: 'admin',
+    request: (fx) => ({
+      path: '/api/v1/users',
+      body: { email: fx.uniqueEmail(), name: 'Created', password: fx.password },
+    }),
+    ok: 201,
+  },
+  'GET /api/v1/users/[id]': {
+    min: 'admin',
+    scope: 'read',
+    request: (fx) => ({ path: `/api/v1/users/${fx.users.scratch.id}` }),
+    extra: async (fx) =>
+      ROLES.map((as) => ({
+        as,
+        why: 'everyone may read their own account',
+        req: { path: `/api/v1/users/${fx.users[as].id}` },
+        expect: 200,
+      })),
+  },
+  'PATCH /api/v1/users/[id]': {
+    min: 'admin',
+    scope: 'admin',
+    request: (fx) => ({ path: `/api/v1/users/${fx.users.scratch.id}`, body: { disabled: false } }),
+  },
+
+  'GET /api/v1/ecosystems/[eco]/members': {
+    min: 'viewer',
+    scope: 'read',
+    request: () => ({ path: '/api/v1/ecosystems/eco/members' }),
+    denied: { user: 404 },
+  },
+  'PUT /api/v1/ecosystems/[eco]/members': {
+    min: 'owner',
+    scope: 'write',
+    request: (fx) => ({
+      path: '/api/v1/ecosystems/eco/members',
+      body: { email: fx.users.scratch.email, role: 'viewer' },
+    }),
+    denied: { user: 404 },
+  },
+  'DELETE /api/v1/ecosystems/[eco]/members/[userId]': {
+    min: 'owner',
+    scope: 'write',
+    // Each caller removes a member the admin has just added.
+    request: async (fx) => ({
+      path: `/api/v1/ecosystems/eco/members/${await fx.spareMember()}`,
+    }),
+    ok: 204,
+    denied: { user: 404 },
+  },
+
+  'POST /api/v1/tickets': {
+    min: 'user',
+    scope: 'read',
+    request: () => ({ path: '/api/v1/tickets', body: { purpose: 'terminal:x' } }),
+    ok: 201,
+  },
+};
+
+interface ActionRule {
+  /** The code the action must answer a caller without cookies (the domain is never reached). */
+  refusedWith: string;
+  /** Why, when the action is not simply for signed-in users. */
+  why?: string;
+  /** Form fields that would be valid, so a refusal cannot come from a failed parse. */
+  fields: (fx: Fixtures) => Record<string, string>;
+  /** A signed-in caller without the right role, and the code they must get. */
+  wrongRole?: { as: Role; refusedWith: string; fields?: (fx: Fixtures) => Record<string, string> };
+}
+
+/** Server actions, by `file#export`. They are public endpoints: each must refuse a caller with no session. */
+const ACTIONS: Record<string, ActionRule> = {
+  'app/account/password/actions.ts#changePasswordAction': {
+    refusedWith: 'UNAUTHENTICATED',
+    fields: (fx) => ({
+      currentPassword: fx.password,
+      newPassword: 'a new password 123',
+      confirm: 'a new password 123',
+    }),
+  },
+  'app/setup/actions.ts#setupFirstAdminAction': {
+    refusedWith: 'CONFLICT',
+    why: 'first-run setup needs no session by nature; once an account exists it refuses everyone',
+    fields: () => ({
+      email: 'intruder@example.com',
+      name: 'Intruder',
+      password: 'intruder-password-1',
+      confirm: 'intruder-password-1',
+    }),
+  },
+  'app/tokens/actions.ts#createTokenAction': {
+    refusedWith: 'UNAUTHENTICATED',
+    fields: () => ({ name: 'from nowhere', scope: 'read', expires: '7' }),
+    wrongRole: {
+      as: 'owner',
+      refusedWith: 'FORBIDDEN',
+      fields: () => ({ name: 'too broad', scope: 'admin', expires: '7' }),
+    },
+  },
+  'app/tokens/actions.ts#revokeTokenAction': {
+    refusedWith: 'UNAUTHENTICATED',
+    fields: (fx) => ({ tokenId: fx.ownerTokenId }),
+    wrongRole: { as: 'user', refusedWith: 'NOT_FOUND' },
+  },
+  'app/users/actions.ts#createUserAction': {
+    refusedWith: 'UNAUTHENTICATED',
+    fields: (fx) => ({ email: fx.uniqueEmail(), name: 'Nobody', password: '' }),
+    wrongRole: { as: 'owner', refusedWith: 'FORBIDDEN' },
+  },
+  'app/users/actions.ts#setUserDisabledAction': {
+    refusedWith: 'UNAUTHENTICATED',
+    fields: (fx) => ({ userId: fx.users.admin.id, disabled: 'true' }),
+    wrongRole: { as: 'owner', refusedWith: 'FORBIDDEN' },
+  },
+  'app/ecosystems/[eco]/members/actions.ts#addMemberAction': {
+    refusedWith: 'UNAUTHENTICATED',
+    fields: (fx) => ({ ecosystem: 'eco', email: fx.users.user.email, role: 'owner' }),
+    wrongRole: { as: 'developer', refusedWith: 'FORBIDDEN' },
+  },
+  'app/ecosystems/[eco]/members/actions.ts#changeRoleAction': {
+    refusedWith: 'UNAUTHENTICATED',
+    fields: (fx) => ({ ecosystem: 'eco', userId: fx.users.viewer.id, role: 'owner' }),
+    wrongRole: { as: 'viewer', refusedWith: 'FORBIDDEN' },
+  },
+  'app/ecosystems/[eco]/members/actions.ts#removeMemberAction': {
+    refusedWith: 'UNAUTHENTICATED',
+    fields: (fx) => ({ ecosystem: 'eco', userId: fx.users.owner.id }),
+    wrongRole: { as: 'user', refusedWith: 'NOT_FOUND' },
+  },
+};
+
+/** Pages anyone may see without signing in; every other page must send visitors to sign in. */
+const PUBLIC_PAGES: Record<string, string> = {
+  '/signin': 'the sign-in form',
+  '/setup': 'first-run setup (sends visitors to sign in once an account exists)',
+};
+
+/** WebSocket paths served by server.ts, with a sample path and the ticket purpose it needs. */
+const SOCKETS = [{ path: '/ws/terminals/x', purpose: 'terminal:x' }];
+
+// ---------------------------------------------------------------------------------------------
+// What the code serves
+// ---------------------------------------------------------------------------------------------
+
+const APP_DIR = path.join(PROJECT_ROOT, 'app');
+const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+function walk(dir: string): string[] {
+  const files: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...walk(full));
+    else files.push(full);
+  }
+  return files;
+}
+
+/** `app/api/v1/users/[id]/route.ts` → `/api/v1/users/[id]`; route groups `(x)` and slots vanish. */
+function urlPathOf(file: string): string {
+  const segments = path
+    .relative(APP_DIR, path.dirname(file))
+    .split(path.sep)
+    .filter((s) => s !== '' && !/^\(.*\)$/.test(s) && !s.startsWith('@'));
+  return `/${segments.join('/')}`;
+}
+
+/** The HTTP methods a route module exports, read from its source. */
+function exportedMethods(source: string): string[] {
+  const methods = new Set<string>();
+  const names = HTTP_METHODS.join('|');
+  for (const m of source.matchAll(new RegExp(`export\\s+(?:const|let|var)\\s+(${names})\\b`, 'g')))
+    methods.add(m[1]!);
+  for (const m of source.matchAll(
+    new RegExp(`export\\s+(?:async\\s+)?function\\s*\\*?\\s*(${names})\\b`, 'g'),
+  ))
+    methods.add(m[1]!);
+  for (const m of source.matchAll(/export\s*(?:type\s*)?\{([^}]*)\}/g)) {
+    for (const part of m[1]!.split(',')) {
+      const name = part
+        .trim()
+        .split(/\s+as\s+/)
+        .pop()
+        ?.trim();
+      if (name && HTTP_METHODS.includes(name)) methods.add(name);
+    }
+  }
+  return [...methods].sort();
+}
+
+const routeFiles = walk(APP_DIR).filter((f) => /(^|[/\\])route\.(ts|tsx|js|mjs)$/.test(f));
+const FOUND_ROUTES = new Map<string, { file: string; method: string }>();
+for (const file of routeFiles) {
+  for (const method of exportedMethods(readFileSync(file, 'utf8'))) {
+    FOUND_ROUTES.set(`${method} ${urlPathOf(file)}`, {
+      file: path.relative(PROJECT_ROOT, file),
+      method,
+    });
+  }
+}
+
+const FOUND_PAGES = walk(APP_DIR)
+  .filter((f) => /(^|[/\\])page\.(tsx|ts|jsx|js)$/.test(f))
+  .map(urlPathOf)
+  .map((p) => (p === '/' ? '/' : p))
+  .sort();
+
+interface FoundAction {
+  id?: string;
+  /** A page that imports it, where it can be POSTed. */
+  page?: string;
+}
+
+/** Server actions: the build's manifest (what is reachable) ∪ exports of 'use server' files. */
+function findActions(): { actions: Map<string, FoundAction>; problem?: string } {
+  const actions = new Map<string, FoundAction>();
+  for (const file of walk(APP_DIR).filter((f) => /\.(ts|tsx)$/.test(f))) {
+    const source = readFileSync(file, 'utf8');
+    if (!/^\s*(?:\/\/[^\n]*\n|\s)*['"]use server['"]/.test(source)) continue;
+    for (const m of source.matchAll(
+      /export\s+(?:async\s+function\s+(\w+)|const\s+(\w+)|function\s+(\w+))/g,
+    )) {
+      const name = m[1] ?? m[2] ?? m[3];
+      actions.set(`${path.relative(PROJECT_ROOT, file)}#${name}`, {});
+    }
+  }
+  const manifestFile = path.join(PROJECT_ROOT, '.next', 'server', 'server-reference-manifest.json');
+  if (!existsSync(manifestFile)) {
+    return {
+      actions,
+      problem: 'No .next/server/server-reference-manifest.json: run `next build`.',
+    };
+  }
+  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as {
+    node?: Record<
+      string,
+      { workers: Record<string, unknown>; filename?: string; exportedName?: string }
+    >;
+  };
+  for (const [id, entry] of Object.entries(manifest.node ?? {})) {
+    const key = `${entry.filename ?? '?'}#${entry.exportedName ?? id}`;
+    const worker = Object.keys(entry.workers).find((w) => w.endsWith('/page'));
+    const page = worker ? urlPathOf(path.join(PROJECT_ROOT, worker)) : undefined;
+    actions.set(key, { id, ...(page && { page }) });
+  }
+  return { actions };
+}
+const FOUND = findActions();
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures: the server, users of every role, tokens of every scope, a browser session
+// ---------------------------------------------------------------------------------------------
+
+const ADMIN_EMAIL = 'root@inventory.test';
+const PASSWORD = 'correct horse battery staple';
+
+interface UserFx {
+  id: string;
+  email: string;
+}
+
+interface Fixtures {
+  password: string;
+  users: Record<Role | 'scratch', UserFx>;
+  /** Per role: a token of the widest scope that role may hold (admin: `admin`, others: `write`). */
+  tokens: Record<Role, string>;
+  /** The admin's tokens by scope, to check scopes in isolation from roles. */
+  adminScoped: Record<Scope, string>;
+  /** The admin's browser session cookie (`name=value`). */
+  adminSession: string;
+  /** Every role's browser session cookie. */
+  sessions: Record<Role, string>;
+  /** The id of a token of the owner's, for checks that someone else cannot touch it. */
+  ownerTokenId: string;
+  uniqueEmail(): string;
+  /** A fresh token of `as` (created with their own token); returns its id. */
+  spareToken(as: Role): Promise<string>;
+  /** A fresh user added to `eco` as a viewer by the admin; returns the user's id. */
+  spareMember(): Promise<string>;
+}
+
+let server: ServerProcess | undefined;
+let store: DataStore | undefined;
+let fx: Fixtures;
+let counter = 0;
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: () => unknown;
+}
+
+type Auth = { bearer: string } | { cookie: string } | { none: true } | { basic: [string, string] };
+
+async function send(method: string, req: Req, auth: Auth): Promise<Answer> {
+  const headers: Record<string, string> = { ...req.headers };
+  if ('bearer' in auth) headers.Authorization = `Bearer ${auth.bearer}`;
+  if ('basic' in auth)
+    headers.Authorization = `Basic ${Buffer.from(auth.basic.join(':')).toString('base64')}`;
+  if ('cookie' in auth) {
+    headers.Cookie = auth.cookie;
+    headers.Origin = server!.baseUrl;
+  }
+  let body: string | undefined;
+  if (req.body !== undefined) {
+    if (typeof req.body === 'string') {
+      body = req.body;
+      headers['Content-Type'] ??= 'application/x-www-form-urlencoded';
+    } else {
+      body = JSON.stringify(req.body);
+      headers['Content-Type'] ??= 'application/json';
+    }
+  }
+  const response = await fetch(`${server!.baseUrl}${req.path}`, {
+    method,
+    headers,
+    ...(body !== undefined && { body }),
+    redirect: 'manual',
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    text,
+    json: () => JSON.parse(text) as unknown,
+  };
+}
+
+function matches(status: number, expected: Status | undefined): boolean {
+  if (expected === undefined) return status >= 200 && status < 300;
+  return Array.isArray(expected) ? expected.includes(status) : status === expected;
+}
+
+function describeAnswer(answer: Answer): string {
+  return `${answer.status} ${answer.text.slice(0, 300)}`;
+}
+
+async function mustSend(method: string, req: Req, auth: Auth, expected: Status): Promise<Answer> {
+  const answer = await send(method, req, auth);
+  if (!matches(answer.status, expected)) {
+    throw new Error(
+      `fixture: ${method} ${req.path} answered ${describeAnswer(answer)}\n--- server log ---\n${server!.tail()}`,
+    );
+  }
+  return answer;
+}
+
+async function basicToken(email: string, password: string, scope: Scope): Promise<string> {
+  const answer = await mustSend(
+    'POST',
+    { path: '/api/v1/tokens', body: { name: `inventory ${scope} ${++counter}`, scope } },
+    { basic: [email, password] },
+    201,
+  );
+  return (answer.json() as { secret: string }).secret;
+}
+
+async function createUser(adminToken: string, label: string): Promise<UserFx> {
+  const email = `${label}-${++counter}@inventory.test`;
+  const answer = await mustSend(
+    'POST',
+    { path: '/api/v1/users', body: { email, name: label, password: PASSWORD } },
+    { bearer: adminToken },
+    201,
+  );
+  const { id } = answer.json() as { id: string };
+  // Accounts created by an admin must choose their own password first; that flow is the password
+  // page's to test. These users act at once.
+  await store!.users.update(id, { mustChangePassword: false });
+  return { id, email };
+}
+
+beforeAll(async () => {
+  server = await startServer({
+    name: 'inventory',
+    env: {
+      DVM_ADMIN_EMAIL: ADMIN_EMAIL,
+      DVM_ADMIN_PASSWORD: PASSWORD,
+      NEXTAUTH_SECRET: 'inventory-session-secret-0123456789abcdef',
+    },
+  });
+  store = await openDataStore({ dataDir: server.dataDir, projectRoot: PROJECT_ROOT });
+  await store.ecosystems.create({}, { name: 'eco' });
+
+  const adminToken = await basicToken(ADMIN_EMAIL, PASSWORD, 'admin');
+  const admin = (
+    (await mustSend('GET', { path: '/api/v1/me' }, { bearer: adminToken }, 200)).json() as {
+      user: UserFx;
+    }
+  ).user;
+  const users = { admin: { id: admin.id, email: admin.email } } as Fixtures['users'];
+  for (const role of ['owner', 'developer', 'viewer', 'user', 'scratch'] as const) {
+    users[role] = await createUser(adminToken, role);
+  }
+  for (const role of ['owner', 'developer', 'viewer'] as const) {
+    await mustSend(
+      'PUT',
+      { path: '/api/v1/ecosystems/eco/members', body: { userId: users[role].id, role } },
+      { bearer: adminToken },
+      200,
+    );
+  }
+  const tokens = { admin: adminToken } as Record<Role, string>;
+  for (const role of ['owner', 'developer', 'viewer', 'user'] as const) {
+    tokens[role] = await basicToken(users[role].email, PASSWORD, 'write');
+  }
+  const adminScoped = {
+    read: await basicToken(ADMIN_EMAIL, PASSWORD, 'read'),
+    write: await basicToken(ADMIN_EMAIL, PASSWORD, 'write'),
+    admin: adminToken,
+  };
+  const sessions = {} as Record<Role, string>;
+  for (const role of ROLES)
+    sessions[role] = await signInCookie(server.baseUrl, users[role].email, PASSWORD);
+  const adminSession = sessions.admin;
+
+  fx = {
+    password: PASSWORD,
+    users,
+    tokens,
+    adminScoped,
+    adminSession,
+    sessions,
+    ownerTokenId: '',
+    uniqueEmail: () => `new-${++counter}@inventory.test`,
+    async spareToken(as) {
+      const answer = await mustSend(
+        'POST',
+        { path: '/api/v1/tokens', body: { name: `spare ${++counter}`, scope: 'read' } },
+        { bearer: tokens[as] },
+        201,
+      );
+      return (answer.json() as { id: string }).id;
+    },
+    async spareMember() {
+      const member = await createUser(adminToken, 'member');
+      await mustSend(
+        'PUT',
+        { path: '/api/v1/ecosystems/eco/members', body: { userId: member.id, role: 'viewer' } },
+        { bearer: adminToken },
+        200,
+      );
+      return member.id;
+    },
+  };
+  fx.ownerTokenId = await fx.spareToken('owner');
+}, 180_000);
+
+afterAll(async () => {
+  await store?.close();
+  await server?.stop();
+});
+
+// ---------------------------------------------------------------------------------------------
+// The checks
+// ---------------------------------------------------------------------------------------------
+
+function isProblem401(answer: Answer): string | undefined {
+  if (answer.status !== 401) return `expected 401, got ${describeAnswer(answer)}`;
+  if (!answer.headers.get('content-type')?.startsWith('application/problem+json'))
+    return `401 without problem+json (${answer.headers.get('content-type')})`;
+  if (!/^Bearer\b/.test(answer.headers.get('www-authenticate') ?? ''))
+    return '401 without "WWW-Authenticate: Bearer"';
+  return undefined;
+}
+
+describe('inventory: the tables cover everything the code serves', () => {
+  it('finds the routes, pages and actions it expects to read', () => {
+    expect(FOUND_ROUTES.size).toBeGreaterThan(0);
+    expect(FOUND_PAGES).toContain('/');
+    expect(FOUND.problem).toBeUndefined();
+  });
+
+  it('every route × method in app/ has a line in ROUTES', () => {
+    const missing = [...FOUND_ROUTES]
+      .filter(([key]) => !(key in ROUTES))
+      .map(
+        ([key, { file }]) =>
+          `  ${key}  (${file}) — add it to ROUTES in e2e/route-inventory.test.ts: public (why) or ` +
+          `the least role and scope that may call it, and a request that succeeds for them.`,
+      );
+    expect(missing, `Routes without an access rule:\n${missing.join('\n')}`).toEqual([]);
+  });
+
+  it('every line in ROUTES is still served (no stale rules)', () => {
+    const stale = Object.keys(ROUTES).filter((key) => !FOUND_ROUTES.has(key));
+    expect(stale, `ROUTES lists routes that app/ no longer exports: ${stale.join(', ')}`).toEqual(
+      [],
+    );
+  });
+
+  it('every REST route under /api/v1 is written with apiRoute (lib/http/route.ts)', () => {
+    const unwrapped: string[] = [];
+    for (const [key, { file, method }] of FOUND_ROUTES) {
+      if (!key.split(' ')[1]!.startsWith('/api/v1/')) continue;
+      const source = readFileSync(path.join(PROJECT_ROOT, file), 'utf8');
+      const wrapped = new RegExp(`export\\s+const\\s+${method}\\s*=\\s*apiRoute\\b`).test(source);
+      if (!wrapped) unwrapped.push(`${key} (${file})`);
+    }
+    expect(
+      unwrapped,
+      `Write these as \`export const METHOD = apiRoute(...)\` so the caller is authenticated before the handler runs:\n${unwrapped.join('\n')}`,
+    ).toEqual([]);
+  });
+
+  it('every server action has a line in ACTIONS', () => {
+    const missing = [...FOUND.actions.keys()]
+      .filter((key) => !(key in ACTIONS))
+      .map(
+        (key) =>
+          `  ${key} — server actions are public endpoints: add it to ACTIONS in e2e/route-inventory.test.ts ` +
+          `with the code it must answer a caller without a session (UNAUTHENTICATED).`,
+      );
+    expect(missing, `Server actions without an access rule:\n${missing.join('\n')}`).toEqual([]);
+    const stale = Object.keys(ACTIONS).filter((key) => !FOUND.actions.has(key));
+    expect(stale, `ACTIONS lists actions the code no longer has`).toEqual([]);
+  });
+});
+
+describe('REST routes: credentials, roles and scopes', () => {
+  for (const key of Object.keys(ROUTES).sort()) {
+    const entry = ROUTES[key]!;
+    const method = key.split(' ')[0]!;
+    if (!FOUND_ROUTES.has(key)) continue; // reported above
+
+    if (entry.public) {
+      it(`${key} is public (${entry.why})`, async () => {
+        const answer = await send(method, entry.request, { none: true });
+        expect(matches(answer.status, entry.ok), describeAnswer(answer)).toBe(true);
+      });
+      continue;
+    }
+
+    it(`${key}: ${entry.min} and above with a "${entry.scope}" token`, async () => {
+      const failures: string[] = [];
+      const check = async (who: string, auth: Auth, req: Req, expected: Status | undefined) => {
+        const answer = await send(method, req, auth);
+        if (!matches(answer.status, expected)) {
+          failures.push(
+            `${who}: expected ${expected ?? '2xx'}, got ${describeAnswer(answer)} (${method} ${req.path})`,
+          );
+        }
+        return answer;
+      };
+
+      // No credentials, a token that is no token, a bad token beside a good cookie.
+      const sample = await entry.request(fx, entry.min);
+      const anonymous = await send(method, sample, { none: true });
+      const anonymousProblem = isProblem401(anonymous);
+      if (anonymousProblem) failures.push(`no credentials: ${anonymousProblem}`);
+      await check('a malformed Bearer token', { bearer: 'not-a-token' }, sample, 401);
+      await check(
+        'an unknown token beside a valid session cookie',
+        { bearer: `dvm_${'A'.repeat(43)}` },
+        { ...sample, headers: { Cookie: fx.adminSession } },
+        401,
+      );
+
+      // Roles: below the minimum refused, at or above allowed.
+      const minRank = ROLES.indexOf(entry.min);
+      for (const role of ROLES) {
+        const allowed = ROLES.indexOf(role) >= minRank;
+        const req = await entry.request(fx, role);
+        await check(
+          `${role} (token)`,
+          { bearer: fx.tokens[role] },
+          req,
+          allowed ? entry.ok : (entry.denied?.[role] ?? 403),
+        );
+      }
+
+      // Scopes, on the admin (whom no role check stops).
+      for (const scope of SCOPES) {
+        const allowed = SCOPES.indexOf(scope) >= SCOPES.indexOf(entry.scope);
+        const req = await entry.request(fx, 'admin');
+        await check(
+          `admin with a "${scope}" token`,
+          { bearer: fx.adminScoped[scope] },
+          req,
+          allowed ? entry.ok : 403,
+        );
+      }
+
+      // The browser session acts like an uncapped token.
+      await check(
+        'admin (browser session)',
+        { cookie: fx.adminSession },
+        await entry.request(fx, 'admin'),
+        entry.ok,
+      );
+
+      for (const extra of (await entry.extra?.(fx)) ?? []) {
+        await check(
+          `${extra.as}: ${extra.why}`,
+          { bearer: fx.tokens[extra.as] },
+          extra.req,
+          extra.expect,
+        );
+      }
+
+      expect(failures, failures.join('\n')).toEqual([]);
+    });
+  }
+});
+
+describe('REST details', () => {
+  it('refuses a session-authenticated change from another site (Origin) with 403', async () => {
+    const answer = await send(
+      'POST',
+      {
+        path: '/api/v1/tickets',
+        body: { purpose: 'terminal:x' },
+        headers: { Cookie: fx.adminSession, Origin: 'https://evil.example' },
+      },
+      { none: true },
+    );
+    expect(answer.status, describeAnswer(answer)).toBe(403);
+  });
+
+  it('answers bad input with problem+json and field paths, never a 500', async () => {
+    const answer = await send(
+      'POST',
+      { path: '/api/v1/tokens', body: { name: '', scope: 'root', extra: 1 } },
+      { bearer: fx.tokens.admin },
+    );
+    expect(answer.status, describeAnswer(answer)).toBe(400);
+    expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const problem = answer.json() as { code: string; errors: Array<{ path: string }> };
+    expect(problem.code).toBe('INVALID');
+    expect(problem.errors.map((e) => e.path).sort()).toEqual(['extra', 'name', 'scope']);
+  });
+
+  it('refuses non-JSON bodies (415) and oversized bodies (413)', async () => {
+    const wrongType = await send(
+      'POST',
+      { path: '/api/v1/tickets', body: 'purpose=terminal:x' },
+      { bearer: fx.tokens.admin },
+    );
+    expect(wrongType.status, describeAnswer(wrongType)).toBe(415);
+    const huge = await send(
+      'POST',
+      { path: '/api/v1/tickets', body: { purpose: 'x'.repeat(2 * 1024 * 1024) } },
+      { bearer: fx.tokens.admin },
+    );
+    expect(huge.status, describeAnswer(huge)).toBe(413);
+    const broken = await send(
+      'POST',
+      {
+        path: '/api/v1/tickets',
+        body: '{"purpose": "secret-looking-value',
+        headers: { 'Content-Type': 'application/json' },
+      },
+      { bearer: fx.tokens.admin },
+    );
+    expect(broken.status).toBe(400);
+    expect(broken.text).not.toContain('secret-looking-value');
+  });
+
+  it('throttles password guessing on the Basic token route: 429 with Retry-After', async () => {
+    const victim = fx.users.scratch.email;
+    let answer: Answer | undefined;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      answer = await send(
+        'POST',
+        { path: '/api/v1/tokens', body: { name: 'guess' } },
+        { basic: [victim, `wrong password ${attempt}`] },
+      );
+      if (answer.status === 429) break;
+      expect(answer.status, describeAnswer(answer)).toBe(401);
+    }
+    expect(answer!.status, describeAnswer(answer!)).toBe(429);
+    expect(Number(answer!.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((answer!.json() as { code: string }).code).toBe('THROTTLED');
+  });
+
+  it('shows a token secret once: never in lists', async () => {
+    const created = await send(
+      'POST',
+      { path: '/api/v1/tokens', body: { name: 'once' } },
+      { bearer: fx.tokens.owner },
+    );
+    const { secret } = created.json() as { secret: string };
+    expect(secret).toMatch(/^dvm_/);
+    const list = await send('GET', { path: '/api/v1/tokens' }, { bearer: fx.tokens.owner });
+    expect(list.status).toBe(200);
+    expect(list.text).not.toContain(secret);
+    expect(list.text).not.toMatch(/secretHash|passwordHash/);
+  });
+});
+
+/** Calls a server action the way React does for `(previousState, formData)`; returns the RSC text. */
+async function callAction(
+  found: FoundAction,
+  fields: Record<string, string>,
+  cookie?: string,
+): Promise<{ status: number; text: string }> {
+  // React's reply encoding: the FormData argument `$K1` is the fields prefixed `_1_`; the root
+  // (field 0) comes last so that the fields are known when it is decoded.
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(`_1_${name}`, value);
+  form.append('0', JSON.stringify([{}, '$K1']));
+  const response = await fetch(`${server!.baseUrl}${samplePath(found.page!)}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      'Next-Action': found.id!,
+      Origin: server!.baseUrl,
+      Accept: 'text/x-component',
+      ...(cookie && { Cookie: cookie }),
+    },
+    body: form,
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+/** `/ecosystems/[eco]/members` → `/ecosystems/eco/members`: dynamic segments get sample values. */
+function samplePath(page: string): string {
+  return page.replace(/\[\.{0,3}(\w+)\]/g, (_, name: string) => (name === 'eco' ? 'eco' : 'x'));
+}
+
+describe('server actions refuse callers without a session (and callers without the role)', () => {
+  for (const [key, rule] of Object.entries(ACTIONS)) {
+    it(`${key} → ${rule.refusedWith}${rule.why ? ` (${rule.why})` : ''}`, async () => {
+      const found = FOUND.actions.get(key);
+      expect(found?.id, `${key} is not in the build's server-reference manifest`).toBeDefined();
+      expect(found?.page, `${key} is used by no page`).toBeDefined();
+      const answer = await callAction(found!, rule.fields(fx));
+      expect(answer.status, answer.text.slice(0, 500)).toBe(200);
+      expect(answer.text, `the action did not answer code ${rule.refusedWith}`).toContain(
+        `"code":"${rule.refusedWith}"`,
+      );
+      if (rule.wrongRole) {
+        const { as, refusedWith } = rule.wrongRole;
+        const fields = (rule.wrongRole.fields ?? rule.fields)(fx);
+        const wrong = await callAction(found!, fields, fx.sessions[as]);
+        expect(wrong.text, `as ${as}: the action did not answer code ${refusedWith}`).toContain(
+          `"code":"${refusedWith}"`,
+        );
+      }
+    });
+  }
+});
+
+describe('pages send visitors without a session to sign in', () => {
+  for (const page of FOUND_PAGES) {
+    if (page in PUBLIC_PAGES) continue;
+    it(`GET ${page}`, async () => {
+      const url = samplePath(page);
+      const response = await fetch(`${server!.baseUrl}${url}`, { redirect: 'manual' });
+      expect([302, 303, 307, 308], `GET ${url} answered ${response.status}`).toContain(
+        response.status,
+      );
+      expect(response.headers.get('location') ?? '').toMatch(
+        /^(https?:\/\/[^/]+)?\/(signin|api\/auth\/signin|setup)\b/,
+      );
+    });
+  }
+
+  it('the public pages answer without a session', async () => {
+    for (const page of Object.keys(PUBLIC_PAGES)) {
+      const response = await fetch(`${server!.baseUrl}${page}`, { redirect: 'manual' });
+      expect(response.status, `GET ${page}`).toBeLessThan(400);
+    }
+  });
+});
+
+/** An upgrade request; resolves with the status and body of the refusal (or 101). */
+async function upgrade(
+  pathAndQuery: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(`${server!.baseUrl}${pathAndQuery}`, {
+      headers: {
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': Buffer.from('inventory-check!').toString('base64'),
+        ...headers,
+      },
+    });
+    request.on('response', (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, body, headers: response.headers }),
+      );
+    });
+    request.on('upgrade', (response, socket) => {
+      socket.destroy();
+      resolve({ status: response.statusCode ?? 101, body: '', headers: response.headers });
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+async function mintTicket(token: string, purpose: string): Promise<string> {
+  const answer = await mustSend(
+    'POST',
+    { path: '/api/v1/tickets', body: { purpose } },
+    { bearer: token },
+    201,
+  );
+  return (answer.json() as { ticket: string }).ticket;
+}
+
+describe('WebSockets: Origin, then ticket, token or session', () => {
+  for (const socket of SOCKETS) {
+    it(`${socket.path}: no credentials → 401`, async () => {
+      const answer = await upgrade(socket.path, { Origin: server!.baseUrl });
+      expect(answer.status, answer.body).toBe(401);
+      expect(answer.headers['www-authenticate']).toMatch(/^Bearer/);
+      expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
+    });
+
+    it(`${socket.path}: a foreign Origin → 403, even with a valid session`, async () => {
+      const answer = await upgrade(socket.path, {
+        Origin: 'https://evil.example',
+        Cookie: fx.adminSession,
+      });
+      expect(answer.status, answer.body).toBe(403);
+    });
+
+    it(`${socket.path}: a session cookie needs an allowed Origin`, async () => {
+      const withOrigin = await upgrade(socket.path, {
+        Origin: server!.baseUrl,
+        Cookie: fx.adminSession,
+      });
+      expect(withOrigin.status, withOrigin.body).toBe(501);
+      const withoutOrigin = await upgrade(socket.path, { Cookie: fx.adminSession });
+      expect(withoutOrigin.status, withoutOrigin.body).toBe(401);
+    });
+
+    it(`${socket.path}: a Bearer token (non-browser clients) is accepted`, async () => {
+      const answer = await upgrade(socket.path, { Authorization: `Bearer ${fx.tokens.viewer}` });
+      expect(answer.status, answer.body).toBe(501);
+      const bad = await upgrade(socket.path, { Authorization: `Bearer dvm_${'B'.repeat(43)}` });
+      expect(bad.status, bad.body).toBe(401);
+    });
+
+    it(`${socket.path}: a ticket opens one socket, for its own purpose only`, async () => {
+      const ticket = await mintTicket(fx.tokens.developer, socket.purpose);
+      const first = await upgrade(`${socket.path}?ticket=${ticket}`, { Origin: server!.baseUrl });
+      expect(first.status, first.body).toBe(501); // authenticated; terminals are not built yet
+      const again = await upgrade(`${socket.path}?ticket=${ticket}`, { Origin: server!.baseUrl });
+      expect(again.status, again.body).toBe(401);
+
+      const other = await mintTicket(fx.tokens.developer, 'terminal:some-other-session');
+      const mismatched = await upgrade(`${socket.path}?ticket=${other}`, {
+        Origin: server!.baseUrl,
+      });
+      expect(mismatched.status, mismatched.body).toBe(401);
+      const forged = await upgrade(`${socket.path}?ticket=not-a-ticket`, {
+        Origin: server!.baseUrl,
+      });
+      expect(forged.status, forged.body).toBe(401);
+    });
+  }
+
+  it('other paths are not served', async () => {
+    const answer = await upgrade('/not-a-socket', { Origin: server!.baseUrl });
+    expect(answer.status).toBe(404);
+  });
+});
