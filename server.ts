@@ -82,7 +82,14 @@ async function main() {
   await app.prepare();
   const handle = app.getRequestHandler();
 
+  // Without a trusted proxy in front, the peer address is the client: any X-Forwarded-For the
+  // client sent is replaced, so the sign-in throttle and the audit log see the real address.
+  const pinClientAddress = (req: http.IncomingMessage) => {
+    if (!config.trustProxy) req.headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+  };
+
   const server = http.createServer((req, res) => {
+    pinClientAddress(req);
     handle(req, res).catch((error: unknown) => {
       log('error', 'request failed', { method: req.method, url: req.url, error: describe(error) });
       if (!res.headersSent) {
@@ -101,6 +108,7 @@ async function main() {
   // socket under /_next/ and ignores paths no app/ route matches, which is why our socket paths
   // live under /ws/ and never in app/.
   server.on('upgrade', (req, socket) => {
+    pinClientAddress(req);
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (pathname.startsWith('/_next/')) return;
     if (!pathname.startsWith('/ws/')) {

@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       dataDir: '/srv/dvm/data',
       allowedPaths: [],
       localAgent: true,
+      trustProxy: false,
       allowedOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
       sso: {},
     });
@@ -36,6 +37,7 @@ describe('loadConfig', () => {
         DVM_ADMIN_PASSWORD: 'correct horse',
         DVM_ALLOWED_PATHS: '/home/dev/src/::/srv/code',
         DVM_LOCAL_AGENT: 'OFF',
+        DVM_TRUST_PROXY: 'on',
         DVM_PUBLIC_URL: 'https://DVM.example.com/',
         DVM_ALLOWED_ORIGINS:
           'https://dvm.example.com, http://localhost:8080,,https://ide.example.com:8443',
@@ -57,6 +59,7 @@ describe('loadConfig', () => {
       admin: { email: 'admin@example.com', password: 'correct horse' },
       allowedPaths: ['/home/dev/src', '/srv/code'],
       localAgent: false,
+      trustProxy: true,
       publicUrl: 'https://dvm.example.com',
       allowedOrigins: [
         'https://dvm.example.com',
@@ -96,12 +99,14 @@ describe('loadConfig', () => {
       PORT: '70000',
       DVM_ALLOWED_PATHS: '/ok:relative/path',
       DVM_LOCAL_AGENT: 'yes',
+      DVM_TRUST_PROXY: 'maybe',
       DVM_ADMIN_EMAIL: 'admin@example.com',
     });
     expect(error.errors.map((e) => e.path).sort()).toEqual([
       'DVM_ADMIN_PASSWORD',
       'DVM_ALLOWED_PATHS',
       'DVM_LOCAL_AGENT',
+      'DVM_TRUST_PROXY',
       'PORT',
     ]);
   });

@@ -22,6 +22,12 @@ export interface Config {
   allowedPaths: string[];
   /** `DVM_LOCAL_AGENT`: start the embedded agent (default on). */
   localAgent: boolean;
+  /**
+   * `DVM_TRUST_PROXY`: believe the client address in `X-Forwarded-For` (on only behind a reverse
+   * proxy that sets it). Off by default: anyone could otherwise pick the address that the
+   * per-address sign-in throttle and the audit log see.
+   */
+  trustProxy: boolean;
   /** `DVM_PUBLIC_URL`: the origin users reach the server at (`https://dvm.example.com`). */
   publicUrl?: string;
   /**
@@ -127,6 +133,14 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     else fail('DVM_LOCAL_AGENT', `DVM_LOCAL_AGENT must be "on" or "off", got "${rawAgent}".`);
   }
 
+  let trustProxy = false;
+  const rawTrustProxy = read(env, 'DVM_TRUST_PROXY');
+  if (rawTrustProxy !== undefined) {
+    const value = rawTrustProxy.toLowerCase();
+    if (value === 'on' || value === 'off') trustProxy = value === 'on';
+    else fail('DVM_TRUST_PROXY', `DVM_TRUST_PROXY must be "on" or "off", got "${rawTrustProxy}".`);
+  }
+
   let publicUrl: string | undefined;
   const rawPublicUrl = read(env, 'DVM_PUBLIC_URL');
   if (rawPublicUrl !== undefined) {
@@ -225,6 +239,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     ...(admin && { admin }),
     allowedPaths,
     localAgent,
+    trustProxy,
     ...(publicUrl !== undefined && { publicUrl }),
     allowedOrigins,
     ...(sessionSecret !== undefined && { sessionSecret }),
