@@ -163,6 +163,32 @@ const layers = [
     ],
   ),
 
+  layer(
+    'auth',
+    ['lib/auth/**'],
+    [
+      NOBODY_IMPORTS_APP,
+      ...CONCRETE_STORES,
+      deny(
+        'lib/domain',
+        'lib/auth holds mechanisms (hashing, tokens, sessions) the domain uses; wiring them to use cases belongs in lib/server.',
+      ),
+      deny('lib/server', 'lib/auth takes its dependencies as parameters.'),
+      deny('lib/http', 'lib/auth knows no transport.'),
+      deny('components', 'lib/auth has no UI.'),
+    ],
+  ),
+
+  layer(
+    'http',
+    ['lib/http/**'],
+    [
+      NOBODY_IMPORTS_APP,
+      ...CONCRETE_STORES,
+      deny('components', 'lib/http is the REST transport; UI lives in components/.'),
+    ],
+  ),
+
   layer('app', ['app/**'], CONCRETE_STORES),
 
   layer(
@@ -203,6 +229,10 @@ const layers = [
       deny('components', 'The CLI renders through lib/render, not React components.'),
     ],
   ),
+
+  // Integration tests beside a module set up whole worlds through any layer (a token test signs
+  // in through the domain); they are not part of the layer they sit in. Last, so it wins.
+  layer('tests', ['lib/**/*.test.ts'], [NOBODY_IMPORTS_APP]),
 ];
 
 export default defineConfig([

@@ -48,6 +48,11 @@ const forbidden: [file: string, code: string][] = [
   ['agent/runtime/x.ts', "import { x } from '@/lib/domain/foo';"],
   ['cli/x.ts', "import { x } from '@/lib/domain/foo';"],
   ['cli/x.ts', "import { x } from '../lib/store/data-store';"],
+  // lib/auth is mechanisms below the domain; lib/http is a transport
+  ['lib/auth/x.ts', "import { signIn } from '@/lib/domain/sign-in';"],
+  ['lib/auth/x.ts', "import { getRuntime } from '../server/runtime';"],
+  ['lib/auth/x.ts', "import { apiRoute } from '@/lib/http/route';"],
+  ['lib/http/x.ts', "import { openSqliteStore } from '@/lib/store/sqlite/open-sqlite-store';"],
   // app/ uses the composition root, not a concrete store
   ['app/page.tsx', "import { x } from '@/lib/store/sqlite/open-sqlite-store';"],
   // nobody imports app/
@@ -67,6 +72,10 @@ const allowed: [file: string, code: string][] = [
   ['lib/contracts/x.ts', "import { z } from 'zod';"],
   ['lib/contracts/nested/x.ts', "import { x } from '../common';"],
   ['lib/server/x.ts', "import { openDataStore } from '@/lib/store/open-data-store';"],
+  ['lib/server/x.ts', "import { signIn } from '@/lib/domain/sign-in';"],
+  ['lib/auth/x.ts', "import type { DataStore } from '@/lib/store/data-store';"],
+  ['lib/http/x.ts', "import { authenticate } from '@/lib/auth/authenticate';"],
+  ['lib/auth/x.test.ts', "import { signIn } from '@/lib/domain/sign-in';"],
   ['app/page.tsx', "import { listEcosystems } from '@/lib/domain/list-ecosystems';"],
   ['app/page.tsx', "import { getRuntime } from '@/lib/server/runtime';"],
   ['app/api/x/route.ts', "import { x } from '../../page';"],

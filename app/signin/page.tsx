@@ -4,7 +4,7 @@
 
 import { redirect } from 'next/navigation';
 import { Field } from '@/components/field';
-import { describeSignInError } from '@/lib/auth/auth-options';
+import { describeSignInError } from '@/lib/server/auth-options';
 import { needsSetup } from '@/lib/domain/needs-setup';
 import { getRuntime } from '@/lib/server/runtime';
 import { csrfToken, currentPrincipal, safeReturnPath } from '@/lib/server/session';

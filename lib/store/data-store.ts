@@ -3,6 +3,7 @@
 // Every multi-statement change happens inside one method or inside `transaction`, which hands the
 // callback a transaction-scoped store: using the outer store inside the callback is a bug.
 
+import type { JsonObject, ListOptions, Page } from './store-types';
 import type {
   AuditStore,
   MembershipStore,
@@ -14,9 +15,7 @@ import type {
   UserStore,
 } from './identity-store';
 
-export type JsonValue =
-  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+export type { JsonObject, JsonValue, ListOptions, Page } from './store-types';
 
 /** The four levels of the hierarchy, top to bottom. */
 export type Level = 'ecosystem' | 'domain' | 'app' | 'workspace';
@@ -56,21 +55,6 @@ export interface StoredObject {
   version: number;
   createdAt: Date;
   updatedAt: Date;
-}
-
-export interface ListOptions {
-  /** Page size, 1..500; default 50. */
-  limit?: number;
-  /** Opaque cursor from a previous page's `nextCursor`. */
-  cursor?: string;
-  /** Only objects whose labels contain every pair given. */
-  labels?: Record<string, string>;
-}
-
-export interface Page<T> {
-  items: T[];
-  /** Present when more items may follow. */
-  nextCursor?: string;
 }
 
 export interface UpdateOptions {

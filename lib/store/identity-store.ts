@@ -3,7 +3,7 @@
 // keeps records; policy (who may do what, how long to back off, how secrets are hashed) lives in
 // lib/auth and lib/domain. Secrets never reach the store in clear: tokens, tickets and passwords
 // arrive hashed.
-import type { JsonObject, JsonValue, ListOptions, Page } from './data-store';
+import type { JsonObject, JsonValue, ListOptions, Page } from './store-types';
 
 export type EcosystemRole = 'owner' | 'developer' | 'viewer';
 export type TokenScope = 'read' | 'write' | 'admin';

@@ -33,7 +33,7 @@ import type {
   UserStore,
 } from '../identity-store';
 import type { Row, SqlExecutor } from './sql-driver';
-import type { SqlDataStore } from './sql-data-store';
+import type { SqlHost } from './sql-host';
 
 const ROLES: readonly EcosystemRole[] = ['owner', 'developer', 'viewer'];
 const SCOPES: readonly TokenScope[] = ['read', 'write', 'admin'];
@@ -102,7 +102,7 @@ function jsonOrNull(value: JsonValue | undefined): string | null {
 
 /** Shared plumbing: the host store's executor, dialect and error mapping. */
 abstract class SqlPart {
-  constructor(protected readonly host: SqlDataStore) {}
+  constructor(protected readonly host: SqlHost) {}
 
   protected get dialect() {
     return this.host.driver.dialect;

@@ -4,7 +4,32 @@ import type { Column, Table } from 'drizzle-orm';
 
 import type { Level } from '../data-store';
 import type * as reference from '../sqlite/schema';
-import type { ContextTable, LevelTable } from './sql-driver';
+
+/** Columns every level's table has, plus the ids of its ancestors. */
+export interface LevelTable {
+  table: Table;
+  id: Column;
+  name: Column;
+  sortKey: Column;
+  labels: Column;
+  annotations: Column;
+  spec: Column;
+  version: Column;
+  createdAt: Column;
+  updatedAt: Column;
+  /** Ancestor id columns by level, e.g. workspaces → {ecosystem, domain, app}. */
+  ancestors: Partial<Record<Level, Column>>;
+}
+
+export interface ContextTable {
+  table: Table;
+  userId: Column;
+  ecosystemId: Column;
+  domainId: Column;
+  appId: Column;
+  workspaceId: Column;
+  updatedAt: Column;
+}
 
 type ObjectColumns = Record<
   | 'id'

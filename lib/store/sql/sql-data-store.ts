@@ -46,7 +46,9 @@ import {
   SqlTokenStore,
   SqlUserStore,
 } from './identity-sql-stores';
-import type { LevelTable, Row, SqlDriver, SqlExecutor } from './sql-driver';
+import type { LevelTable } from './level-tables';
+import type { Row, SqlDriver, SqlExecutor } from './sql-driver';
+import type { SqlHost } from './sql-host';
 
 const LEVELS: readonly Level[] = ['ecosystem', 'domain', 'app', 'workspace'];
 const SORT_KEY_SEPARATOR = ' ';
@@ -360,7 +362,7 @@ class SqlObjectStore implements ObjectStore {
   }
 }
 
-export class SqlDataStore implements DataStore {
+export class SqlDataStore implements DataStore, SqlHost {
   readonly ecosystems: ObjectStore;
   readonly domains: ObjectStore;
   readonly apps: ObjectStore;

@@ -1,10 +1,10 @@
 // The seam between the shared SQL implementation of the DataStore and one database driver.
 // A driver runs drizzle `sql` queries and knows its dialect's encodings; the shared code never
 // branches on the dialect itself.
-import type { Column, SQL, Table } from 'drizzle-orm';
+import type { Column, SQL } from 'drizzle-orm';
 
 import type { Level } from '../data-store';
-import type { IdentityTables } from './level-tables';
+import type { ContextTable, IdentityTables, LevelTable } from './level-tables';
 
 export type Row = Record<string, unknown>;
 
@@ -12,32 +12,6 @@ export interface SqlExecutor {
   all(query: SQL): Promise<Row[]>;
   /** Runs a statement and returns the number of rows it changed. */
   run(query: SQL): Promise<number>;
-}
-
-/** Columns every level's table has, plus the ids of its ancestors. */
-export interface LevelTable {
-  table: Table;
-  id: Column;
-  name: Column;
-  sortKey: Column;
-  labels: Column;
-  annotations: Column;
-  spec: Column;
-  version: Column;
-  createdAt: Column;
-  updatedAt: Column;
-  /** Ancestor id columns by level, e.g. workspaces → {ecosystem, domain, app}. */
-  ancestors: Partial<Record<Level, Column>>;
-}
-
-export interface ContextTable {
-  table: Table;
-  userId: Column;
-  ecosystemId: Column;
-  domainId: Column;
-  appId: Column;
-  workspaceId: Column;
-  updatedAt: Column;
 }
 
 export type DriverErrorKind = 'unique' | 'foreign-key' | 'busy' | 'connection';

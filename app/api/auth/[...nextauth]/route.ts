@@ -9,7 +9,7 @@
 
 import NextAuth from 'next-auth';
 import type { NextRequest } from 'next/server';
-import { buildAuthOptions } from '@/lib/auth/auth-options';
+import { buildAuthOptions } from '@/lib/server/auth-options';
 import { loadSessionSecret } from '@/lib/auth/session-secret';
 import { getRuntime } from '@/lib/server/runtime';
 

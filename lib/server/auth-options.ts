@@ -13,7 +13,7 @@ import { signIn } from '@/lib/domain/sign-in';
 import { signInWithSso } from '@/lib/domain/sign-in-with-sso';
 import { signOut } from '@/lib/domain/sign-out';
 import { isAppError } from '@/lib/errors';
-import { SESSION_MAX_AGE_SECONDS } from './session-jwt';
+import { SESSION_MAX_AGE_SECONDS } from '@/lib/auth/session-jwt';
 import type { SsoConfig } from '@/lib/server/config';
 import type { DataStore } from '@/lib/store/data-store';
 
