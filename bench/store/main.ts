@@ -10,68 +10,14 @@ import postgres from 'postgres';
 import type { DataStore } from '../../lib/store/data-store';
 import { SQLITE_FILE_NAME } from '../../lib/store/open-data-store';
 import { type Dialect, openTestStore } from '../../lib/testing/test-stores';
+import { loadHierarchy } from '../lib/hierarchy';
 import { ms, stats, summaryLine, timed } from '../lib/measure';
 
-const ECOSYSTEMS = 5;
-const DOMAINS_PER_ECOSYSTEM = 4;
-const APPS_PER_DOMAIN = 25;
-const WORKSPACES_PER_APP = 20; // 5 × 4 × 25 × 20 = 10,000
+const SHAPE = { ecosystems: 5, domainsPerEcosystem: 4, appsPerDomain: 25, workspacesPerApp: 20 }; // 10,000
 const PAGE = 100;
 const PASSES = 5;
 const TARGET_P99_MS: Record<Dialect, number> = { sqlite: 5, postgres: 10 };
 const TARGET_RATIO = 1.3;
-
-function workspaceSpec(app: string, i: number) {
-  return {
-    image: { name: `dvm-ws${i}-${app}:pending`, packages: ['git', 'curl', 'ripgrep'] },
-    build: { args: { GO_VERSION: '1.22' }, devStage: { devTools: ['gopls', 'delve'] } },
-    shell: { type: 'zsh', framework: 'oh-my-zsh', plugins: ['git', 'docker'] },
-    nvim: { structure: 'lazyvim', plugins: ['telescope', 'treesitter'] },
-    env: { EDITOR: 'nvim', TERM: 'xterm-256color' },
-    container: {
-      user: 'dev',
-      uid: 1000,
-      gid: 1000,
-      workingDir: '/workspace',
-      resources: { cpus: '2.0', memory: '2G' },
-    },
-  };
-}
-
-async function load(store: DataStore): Promise<number> {
-  return timed(async () => {
-    for (let e = 0; e < ECOSYSTEMS; e++) {
-      const ecosystem = `eco-${e}`;
-      await store.transaction(async (tx) => {
-        await tx.ecosystems.create(
-          {},
-          { name: ecosystem, annotations: { description: `Ecosystem ${e}` } },
-        );
-        for (let d = 0; d < DOMAINS_PER_ECOSYSTEM; d++) {
-          const domain = `domain-${d}`;
-          await tx.domains.create({ ecosystem }, { name: domain });
-          for (let a = 0; a < APPS_PER_DOMAIN; a++) {
-            const app = `app-${String(a).padStart(2, '0')}`;
-            await tx.apps.create(
-              { ecosystem, domain },
-              { name: app, spec: { path: `/srv/${ecosystem}/${app}` } },
-            );
-            for (let w = 0; w < WORKSPACES_PER_APP; w++) {
-              await tx.workspaces.create(
-                { ecosystem, domain, app },
-                {
-                  name: `ws-${String(w).padStart(2, '0')}`,
-                  labels: { team: `team-${d}` },
-                  spec: workspaceSpec(app, w),
-                },
-              );
-            }
-          }
-        }
-      });
-    }
-  });
-}
 
 /** Pages through every workspace; returns one duration per page. */
 async function pageThrough(
@@ -92,7 +38,7 @@ const RAW_SQL_SQLITE = 'select * from workspaces where sort_key > ? order by sor
 async function benchDialect(dialect: Dialect) {
   const t = await openTestStore(dialect);
   try {
-    const loadMs = await load(t.store);
+    const loadMs = await loadHierarchy(t.store, SHAPE);
     const total = await t.store.workspaces.count({});
     if (total !== 10_000) throw new Error(`expected 10,000 workspaces, loaded ${total}`);
 
