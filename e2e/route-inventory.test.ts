@@ -23,6 +23,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataStore } from '@/lib/store/data-store';
 import { openDataStore } from '@/lib/store/open-data-store';
@@ -197,7 +200,255 @@ const ROUTES: Record<string, Entry> = {
     request: () => ({ path: '/api/v1/tickets', body: { purpose: 'terminal:x' } }),
     ok: 201,
   },
+
+  // The resource API. The fixtures are ecosystem `eco` with domain `dom`, app `app` and
+  // workspace `ws`; callers who change or delete take a fresh object of their own (fx.spare).
+  'GET /api/v1/ecosystems': {
+    min: 'user',
+    scope: 'read',
+    request: () => ({ path: '/api/v1/ecosystems' }),
+    extra: async () => [
+      {
+        as: 'user',
+        why: 'someone without roles sees an empty list, not an error',
+        req: { path: '/api/v1/ecosystems?output=table' },
+        expect: 200,
+      },
+    ],
+  },
+  'POST /api/v1/ecosystems': {
+    min: 'admin',
+    scope: 'admin',
+    request: (fx) => ({
+      path: '/api/v1/ecosystems',
+      body: manifest('Ecosystem', fx.uniqueName('eco')),
+    }),
+    ok: 201,
+  },
+  'GET /api/v1/ecosystems/[eco]': {
+    min: 'viewer',
+    scope: 'read',
+    request: () => ({ path: '/api/v1/ecosystems/eco' }),
+    denied: { user: 404 },
+  },
+  'PUT /api/v1/ecosystems/[eco]': {
+    min: 'owner',
+    scope: 'write',
+    request: () => ({
+      path: '/api/v1/ecosystems/eco',
+      body: manifest('Ecosystem', 'eco', { labels: { inventory: 'put' } }),
+    }),
+    denied: { user: 404 },
+  },
+  'PATCH /api/v1/ecosystems/[eco]': {
+    min: 'owner',
+    scope: 'write',
+    request: () => ({
+      path: '/api/v1/ecosystems/eco',
+      body: { metadata: { annotations: { description: 'patched' } } },
+      headers: { 'Content-Type': 'application/merge-patch+json' },
+    }),
+    denied: { user: 404 },
+  },
+  'DELETE /api/v1/ecosystems/[eco]': {
+    min: 'admin',
+    scope: 'admin',
+    // A fresh ecosystem where owner, developer and viewer hold their roles, so they see it.
+    request: async (fx) => ({ path: `/api/v1/ecosystems/${await fx.spare('ecosystem')}` }),
+    denied: { user: 404 },
+  },
+
+  'GET /api/v1/ecosystems/[eco]/domains': {
+    min: 'viewer',
+    scope: 'read',
+    request: () => ({ path: '/api/v1/ecosystems/eco/domains' }),
+    denied: { user: 404 },
+  },
+  'POST /api/v1/ecosystems/[eco]/domains': {
+    min: 'owner',
+    scope: 'write',
+    request: (fx) => ({
+      path: '/api/v1/ecosystems/eco/domains',
+      body: manifest('Domain', fx.uniqueName('dom')),
+    }),
+    ok: 201,
+    denied: { user: 404 },
+  },
+  'GET /api/v1/ecosystems/[eco]/domains/[dom]': {
+    min: 'viewer',
+    scope: 'read',
+    request: () => ({ path: '/api/v1/ecosystems/eco/domains/dom' }),
+    denied: { user: 404 },
+  },
+  'PUT /api/v1/ecosystems/[eco]/domains/[dom]': {
+    min: 'owner',
+    scope: 'write',
+    request: () => ({
+      path: '/api/v1/ecosystems/eco/domains/dom',
+      body: manifest('Domain', 'dom', { labels: { inventory: 'put' } }),
+    }),
+    denied: { user: 404 },
+  },
+  'PATCH /api/v1/ecosystems/[eco]/domains/[dom]': {
+    min: 'owner',
+    scope: 'write',
+    request: () => ({
+      path: '/api/v1/ecosystems/eco/domains/dom',
+      body: 'metadata:\n  labels:\n    patched: "yes"\n',
+      headers: { 'Content-Type': 'application/yaml' },
+    }),
+    denied: { user: 404 },
+  },
+  'DELETE /api/v1/ecosystems/[eco]/domains/[dom]': {
+    min: 'owner',
+    scope: 'write',
+    request: async (fx) => ({
+      path: `/api/v1/ecosystems/eco/domains/${await fx.spare('domain')}`,
+    }),
+    denied: { user: 404 },
+  },
+
+  'GET /api/v1/ecosystems/[eco]/domains/[dom]/apps': {
+    min: 'viewer',
+    scope: 'read',
+    request: () => ({ path: '/api/v1/ecosystems/eco/domains/dom/apps' }),
+    denied: { user: 404 },
+  },
+  'POST /api/v1/ecosystems/[eco]/domains/[dom]/apps': {
+    min: 'developer',
+    scope: 'write',
+    request: (fx) => ({
+      path: '/api/v1/ecosystems/eco/domains/dom/apps',
+      body: manifest('App', fx.uniqueName('app'), {}, APP_SPEC),
+    }),
+    ok: 201,
+    denied: { user: 404 },
+  },
+  'GET /api/v1/ecosystems/[eco]/domains/[dom]/apps/[app]': {
+    min: 'viewer',
+    scope: 'read',
+    request: () => ({ path: '/api/v1/ecosystems/eco/domains/dom/apps/app' }),
+    denied: { user: 404 },
+  },
+  'PUT /api/v1/ecosystems/[eco]/domains/[dom]/apps/[app]': {
+    min: 'developer',
+    scope: 'write',
+    request: () => ({
+      path: '/api/v1/ecosystems/eco/domains/dom/apps/app',
+      body: manifest('App', 'app', { labels: { inventory: 'put' } }, APP_SPEC),
+    }),
+    denied: { user: 404 },
+  },
+  'PATCH /api/v1/ecosystems/[eco]/domains/[dom]/apps/[app]': {
+    min: 'developer',
+    scope: 'write',
+    request: () => ({
+      path: '/api/v1/ecosystems/eco/domains/dom/apps/app',
+      body: { spec: { git: { ref: 'main' } } },
+    }),
+    denied: { user: 404 },
+  },
+  'DELETE /api/v1/ecosystems/[eco]/domains/[dom]/apps/[app]': {
+    min: 'developer',
+    scope: 'write',
+    request: async (fx) => ({
+      path: `/api/v1/ecosystems/eco/domains/dom/apps/${await fx.spare('app')}`,
+    }),
+    denied: { user: 404 },
+  },
+
+  'GET /api/v1/ecosystems/[eco]/domains/[dom]/apps/[app]/workspaces': {
+    min: 'viewer',
+    scope: 'read',
+    request: () => ({ path: '/api/v1/ecosystems/eco/domains/dom/apps/app/workspaces' }),
+    denied: { user: 404 },
+  },
+  'POST /api/v1/ecosystems/[eco]/domains/[dom]/apps/[app]/workspaces': {
+    min: 'developer',
+    scope: 'write',
+    request: (fx) => ({
+      path: '/api/v1/ecosystems/eco/domains/dom/apps/app/workspaces',
+      body: { metadata: { name: fx.uniqueName('ws') }, spec: {} },
+    }),
+    ok: 201,
+    denied: { user: 404 },
+  },
+  'GET /api/v1/ecosystems/[eco]/domains/[dom]/apps/[app]/workspaces/[ws]': {
+    min: 'viewer',
+    scope: 'read',
+    request: () => ({ path: '/api/v1/ecosystems/eco/domains/dom/apps/app/workspaces/ws' }),
+    denied: { user: 404 },
+  },
+  'PUT /api/v1/ecosystems/[eco]/domains/[dom]/apps/[app]/workspaces/[ws]': {
+    min: 'developer',
+    scope: 'write',
+    request: () => ({
+      path: '/api/v1/ecosystems/eco/domains/dom/apps/app/workspaces/ws',
+      body: manifest('Workspace', 'ws', { labels: { inventory: 'put' } }),
+    }),
+    denied: { user: 404 },
+  },
+  'PATCH /api/v1/ecosystems/[eco]/domains/[dom]/apps/[app]/workspaces/[ws]': {
+    min: 'developer',
+    scope: 'write',
+    request: () => ({
+      path: '/api/v1/ecosystems/eco/domains/dom/apps/app/workspaces/ws',
+      body: { metadata: { labels: { patched: 'yes' } } },
+    }),
+    denied: { user: 404 },
+  },
+  'DELETE /api/v1/ecosystems/[eco]/domains/[dom]/apps/[app]/workspaces/[ws]': {
+    min: 'developer',
+    scope: 'write',
+    request: async (fx) => ({
+      path: `/api/v1/ecosystems/eco/domains/dom/apps/app/workspaces/${await fx.spare('workspace')}`,
+    }),
+    denied: { user: 404 },
+  },
+
+  // What apply needs depends on the manifests: a workspace needs a developer of its ecosystem.
+  'POST /api/v1/apply': {
+    min: 'developer',
+    scope: 'write',
+    request: (fx) => ({
+      path: '/api/v1/apply',
+      body: [
+        'apiVersion: devopsmaestro.io/v1',
+        'kind: Workspace',
+        'metadata:',
+        `  name: ${fx.uniqueName('applied')}`,
+        '  ecosystem: eco',
+        '  domain: dom',
+        '  app: app',
+        '',
+      ].join('\n'),
+      headers: { 'Content-Type': 'application/yaml' },
+    }),
+    denied: { user: 404 },
+  },
+  'GET /api/v1/export': {
+    min: 'user',
+    scope: 'read',
+    request: () => ({ path: '/api/v1/export' }),
+  },
+  'GET /api/v1/openapi.json': {
+    min: 'user',
+    scope: 'read',
+    request: () => ({ path: '/api/v1/openapi.json' }),
+  },
 };
+
+const APP_SPEC = { git: { url: 'https://git.example.com/inventory/app.git' } };
+
+/** A manifest of `kind` named `name`; its parents come from the URL it is sent to. */
+function manifest(
+  kind: string,
+  name: string,
+  metadata: Record<string, unknown> = {},
+  spec: Record<string, unknown> = {},
+) {
+  return { apiVersion: 'devopsmaestro.io/v1', kind, metadata: { name, ...metadata }, spec };
+}
 
 interface ActionRule {
   /** The code the action must answer a caller without cookies (the domain is never reached). */
@@ -418,6 +669,13 @@ interface Fixtures {
   spareToken(as: Role): Promise<string>;
   /** A fresh user added to `eco` as a viewer by the admin; returns the user's id. */
   spareMember(): Promise<string>;
+  /** A unique object name (a DNS label) starting with `prefix`. */
+  uniqueName(prefix: string): string;
+  /**
+   * A fresh object at `level` under the fixtures (`eco`/`dom`/`app`), made through the store; a
+   * fresh ecosystem gets owner, developer and viewer as members. Returns its name.
+   */
+  spare(level: 'ecosystem' | 'domain' | 'app' | 'workspace'): Promise<string>;
 }
 
 let server: ServerProcess | undefined;
@@ -523,6 +781,9 @@ beforeAll(async () => {
   });
   store = await openDataStore({ dataDir: server.dataDir, projectRoot: PROJECT_ROOT });
   await store.ecosystems.create({}, { name: 'eco' });
+  await store.domains.create({ ecosystem: 'eco' }, { name: 'dom' });
+  await store.apps.create({ ecosystem: 'eco', domain: 'dom' }, { name: 'app', spec: APP_SPEC });
+  await store.workspaces.create({ ecosystem: 'eco', domain: 'dom', app: 'app' }, { name: 'ws' });
 
   const adminToken = await basicToken(ADMIN_EMAIL, PASSWORD, 'admin');
   const admin = (
@@ -574,6 +835,20 @@ beforeAll(async () => {
       );
       return (answer.json() as { id: string }).id;
     },
+    uniqueName: (prefix) => `${prefix}-${++counter}`,
+    async spare(level) {
+      const name = `spare-${level}-${++counter}`;
+      const parents = { ecosystem: 'eco', domain: 'dom', app: 'app' };
+      if (level === 'ecosystem') {
+        await store!.ecosystems.create({}, { name });
+        for (const role of ['owner', 'developer', 'viewer'] as const)
+          await store!.memberships.set(name, users[role].id, role);
+      } else if (level === 'domain') await store!.domains.create({ ecosystem: 'eco' }, { name });
+      else if (level === 'app') {
+        await store!.apps.create({ ecosystem: 'eco', domain: 'dom' }, { name, spec: APP_SPEC });
+      } else await store!.workspaces.create(parents, { name });
+      return name;
+    },
     async spareMember() {
       const member = await createUser(adminToken, 'member');
       await mustSend(
@@ -586,6 +861,18 @@ beforeAll(async () => {
     },
   };
   fx.ownerTokenId = await fx.spareToken('owner');
+
+  // Every successful answer below is checked against the document the server serves.
+  const document = await mustSend(
+    'GET',
+    { path: '/api/v1/openapi.json' },
+    { bearer: tokens.viewer },
+    200,
+  );
+  openApi = document.json() as Record<string, unknown>;
+  ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  ajv.addSchema({ $id: 'openapi', components: openApi.components });
 }, 180_000);
 
 afterAll(async () => {
@@ -604,6 +891,41 @@ function isProblem401(answer: Answer): string | undefined {
   if (!/^Bearer\b/.test(answer.headers.get('www-authenticate') ?? ''))
     return '401 without "WWW-Authenticate: Bearer"';
   return undefined;
+}
+
+let openApi: Record<string, unknown> | undefined;
+let ajv: Ajv2020 | undefined;
+
+/**
+ * Whether a JSON answer of `key` (`METHOD /api/v1/...`) is what the OpenAPI document served at
+ * /api/v1/openapi.json says it is; problems are always checked against the Problem schema. Routes
+ * outside /api/v1 and answers that are not JSON are not described there.
+ */
+function documentedAnswer(key: string, answer: Answer): string[] {
+  const [method, route] = key.split(' ') as [string, string];
+  if (!route.startsWith('/api/v1/') || !openApi) return [];
+  const type = answer.headers.get('content-type') ?? '';
+  const operation = (openApi.paths as Record<string, Record<string, Record<string, unknown>>>)[
+    route.replace(/\[(\w+)\]/g, '{$1}')
+  ]?.[method.toLowerCase()];
+  if (!operation) return [`no OpenAPI operation for ${key}`];
+  const responses = operation.responses as Record<string, Record<string, unknown>>;
+  const documented = responses[String(answer.status)];
+  if (!documented) return [`status ${answer.status} is not documented for ${key}`];
+  let schema: unknown;
+  if (type.startsWith('application/problem+json')) {
+    schema = { $ref: 'openapi#/components/schemas/Problem' };
+  } else if (type.startsWith('application/json')) {
+    const content = documented.content as Record<string, { schema: { $ref: string } }> | undefined;
+    const ref = content?.['application/json']?.schema.$ref;
+    if (!ref) return [`${answer.status} of ${key} is documented without a JSON body`];
+    schema = { $ref: `openapi${ref}` };
+  } else return [];
+  const validate = ajv!.compile(schema as object);
+  if (validate(answer.json())) return [];
+  return [
+    `the answer does not match the OpenAPI document: ${ajv!.errorsText(validate.errors)} — ${answer.text.slice(0, 300)}`,
+  ];
 }
 
 describe('inventory: the tables cover everything the code serves', () => {
@@ -681,6 +1003,9 @@ describe('REST routes: credentials, roles and scopes', () => {
           failures.push(
             `${who}: expected ${expected ?? '2xx'}, got ${describeAnswer(answer)} (${method} ${req.path})`,
           );
+        } else {
+          for (const problem of documentedAnswer(key, answer))
+            failures.push(`${who}: ${method} ${req.path}: ${problem}`);
         }
         return answer;
       };
@@ -827,6 +1152,232 @@ describe('REST details', () => {
     expect(list.status).toBe(200);
     expect(list.text).not.toContain(secret);
     expect(list.text).not.toMatch(/secretHash|passwordHash/);
+  });
+});
+
+describe('resource API details', () => {
+  const WORKSPACES = '/api/v1/ecosystems/eco/domains/dom/apps/app/workspaces';
+  const as = (role: Role): Auth => ({ bearer: fx.tokens[role] });
+
+  it('creates with 201 and Location, versions with ETag, refuses a stale If-Match with 409', async () => {
+    const name = fx.uniqueName('versioned');
+    const created = await send(
+      'POST',
+      {
+        path: WORKSPACES,
+        body: `metadata:\n  name: ${name}\nspec:\n  shell:\n    type: zsh\n`,
+        headers: { 'Content-Type': 'application/yaml' },
+      },
+      as('developer'),
+    );
+    expect(created.status, describeAnswer(created)).toBe(201);
+    const location = created.headers.get('location');
+    expect(location).toBe(`${WORKSPACES}/${name}`);
+    expect(created.headers.get('etag')).toBe('"1"');
+    // Not-yet-applied fields are warnings, in a header: the body stays a manifest.
+    expect(created.headers.get('warning')).toMatch(/^299 - "spec\.shell[^"]*"/);
+    const body = created.json() as { kind: string; metadata: Record<string, unknown> };
+    expect(body.kind).toBe('Workspace');
+    expect(body.metadata).toMatchObject({ name, ecosystem: 'eco', domain: 'dom', app: 'app' });
+
+    const read = await send('GET', { path: location! }, as('viewer'));
+    expect(read.status).toBe(200);
+    expect(read.headers.get('etag')).toBe('"1"');
+
+    const replace = (ifMatch: string) =>
+      send(
+        'PUT',
+        {
+          path: location!,
+          body: { metadata: { name, labels: { step: 'two' } }, spec: {} },
+          headers: { 'If-Match': ifMatch },
+        },
+        as('developer'),
+      );
+    const first = await replace('"1"');
+    expect(first.status, describeAnswer(first)).toBe(200);
+    expect(first.headers.get('etag')).toBe('"2"');
+    expect(first.headers.get('warning')).toBeNull();
+    const stale = await replace('"1"');
+    expect(stale.status, describeAnswer(stale)).toBe(409);
+    expect((stale.json() as { code: string }).code).toBe('CONFLICT');
+
+    const patched = await send(
+      'PATCH',
+      { path: `${location}?expectedVersion=2`, body: { metadata: { labels: { step: null } } } },
+      as('developer'),
+    );
+    expect(patched.status, describeAnswer(patched)).toBe(200);
+    expect((patched.json() as { metadata: { labels: object } }).metadata.labels).toEqual({});
+  });
+
+  it('answers lists and objects as JSON, YAML or a table, and 406 for anything else', async () => {
+    const yamlList = await send('GET', { path: `${WORKSPACES}?output=yaml` }, as('viewer'));
+    expect(yamlList.headers.get('content-type')).toMatch(/^application\/yaml/);
+    const parsed = parseYaml(yamlList.text) as { items: Array<{ kind: string }>; nextCursor: null };
+    expect(parsed.items.length).toBeGreaterThan(0);
+    expect(parsed.items.every((item) => item.kind === 'Workspace')).toBe(true);
+
+    const accepted = await send(
+      'GET',
+      { path: `${WORKSPACES}/ws`, headers: { Accept: 'application/yaml' } },
+      as('viewer'),
+    );
+    expect(accepted.headers.get('content-type')).toMatch(/^application\/yaml/);
+    expect(accepted.text).toMatch(/^apiVersion: devopsmaestro\.io\/v1\nkind: Workspace\n/);
+
+    const table = await send('GET', { path: `${WORKSPACES}?output=table` }, as('viewer'));
+    expect(table.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(table.text.split('\n')[0]).toMatch(
+      /^NAME\s+ECOSYSTEM\s+DOMAIN\s+APP\s+IMAGE\s+LABELS\s+AGE$/,
+    );
+    expect(table.text).toMatch(/^ws\s+eco\s+dom\s+app\s/m);
+
+    const refused = await send(
+      'GET',
+      { path: WORKSPACES, headers: { Accept: 'image/png' } },
+      as('viewer'),
+    );
+    expect(refused.status).toBe(406);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+
+  it('filters by labelSelector (equality only) and pages with limit and cursor', async () => {
+    const gold = fx.uniqueName('gold');
+    await mustSend(
+      'POST',
+      { path: WORKSPACES, body: { metadata: { name: gold, labels: { tier: 'gold' } } } },
+      as('developer'),
+      201,
+    );
+    const filtered = await send(
+      'GET',
+      { path: `${WORKSPACES}?labelSelector=${encodeURIComponent('tier=gold')}` },
+      as('viewer'),
+    );
+    expect(
+      (filtered.json() as { items: Array<{ metadata: { name: string } }> }).items.map(
+        (i) => i.metadata.name,
+      ),
+    ).toEqual([gold]);
+
+    const unsupported = await send(
+      'GET',
+      { path: `${WORKSPACES}?labelSelector=${encodeURIComponent('tier!=gold')}` },
+      as('viewer'),
+    );
+    expect(unsupported.status).toBe(400);
+    expect((unsupported.json() as { errors: Array<{ path: string }> }).errors[0]!.path).toBe(
+      'labelSelector',
+    );
+
+    const names: string[] = [];
+    let path = `${WORKSPACES}?limit=1`;
+    for (let pages = 0; pages < 100; pages++) {
+      const page = await mustSend('GET', { path }, as('viewer'), 200);
+      const { items, nextCursor } = page.json() as {
+        items: Array<{ metadata: { name: string } }>;
+        nextCursor: string | null;
+      };
+      expect(items.length).toBeLessThanOrEqual(1);
+      names.push(...items.map((item) => item.metadata.name));
+      if (nextCursor === null) break;
+      expect(page.headers.get('link')).toContain('rel="next"');
+      path = `${WORKSPACES}?limit=1&cursor=${encodeURIComponent(nextCursor)}`;
+    }
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toContain(gold);
+  });
+
+  it('refuses to delete an object with children unless ?cascade=true', async () => {
+    const app = await fx.spare('app');
+    await store!.workspaces.create({ ecosystem: 'eco', domain: 'dom', app }, { name: 'child' });
+    const path = `/api/v1/ecosystems/eco/domains/dom/apps/${app}`;
+    const refused = await send('DELETE', { path }, as('developer'));
+    expect(refused.status, describeAnswer(refused)).toBe(409);
+    const problem = refused.json() as { code: string; detail: string };
+    expect(problem.code).toBe('HAS_CHILDREN');
+    expect(problem.detail).toContain('?cascade=true');
+    const removed = await send('DELETE', { path: `${path}?cascade=true` }, as('developer'));
+    expect(removed.status, describeAnswer(removed)).toBe(200);
+    expect(removed.json()).toEqual({ removed: { ecosystem: 0, domain: 0, app: 1, workspace: 1 } });
+  });
+
+  it('apply: problems name the document, Project is converted with a Warning, dry runs write nothing', async () => {
+    const bad = await send(
+      'POST',
+      {
+        path: '/api/v1/apply',
+        body: `apiVersion: devopsmaestro.io/v1\nkind: Workspace\nmetadata: {name: ok, ecosystem: eco, domain: dom, app: app}\n---\napiVersion: devopsmaestro.io/v1\nkind: Workspace\nmetadata: {name: Bad_Name, ecosystem: eco, domain: dom, app: app}\nspec: {unknown: 1}\n`,
+        headers: { 'Content-Type': 'application/yaml' },
+      },
+      as('developer'),
+    );
+    expect(bad.status, describeAnswer(bad)).toBe(400);
+    const paths = (bad.json() as { errors: Array<{ path: string }> }).errors.map((e) => e.path);
+    expect(paths).toEqual(expect.arrayContaining(['[1].metadata.name', '[1].spec.unknown']));
+
+    const malformed = await send(
+      'POST',
+      {
+        path: '/api/v1/apply',
+        body: 'kind: [unclosed\n',
+        headers: { 'Content-Type': 'application/yaml' },
+      },
+      as('developer'),
+    );
+    expect(malformed.status, describeAnswer(malformed)).toBe(400);
+
+    const project = fx.uniqueName('legacy');
+    const dry = await send(
+      'POST',
+      {
+        path: '/api/v1/apply?dryRun=true',
+        body: `apiVersion: devopsmaestro.io/v1\nkind: Project\nmetadata: {name: ${project}, ecosystem: eco, domain: dom}\nspec: {path: /srv/${project}}\n`,
+        headers: { 'Content-Type': 'application/yaml' },
+      },
+      as('developer'),
+    );
+    expect(dry.status, describeAnswer(dry)).toBe(200);
+    expect(dry.headers.get('warning')).toMatch(/Project is deprecated/);
+    const result = dry.json() as {
+      dryRun: boolean;
+      items: Array<{ kind: string; result: string; convertedFrom?: string; diff?: string }>;
+    };
+    expect(result.dryRun).toBe(true);
+    expect(result.items).toEqual([
+      expect.objectContaining({ kind: 'App', result: 'created', convertedFrom: 'Project' }),
+    ]);
+    const notThere = await send(
+      'GET',
+      { path: `/api/v1/ecosystems/eco/domains/dom/apps/${project}` },
+      as('developer'),
+    );
+    expect(notThere.status).toBe(404);
+  });
+
+  it('export as YAML applies back unchanged', async () => {
+    const exported = await send(
+      'GET',
+      { path: '/api/v1/export', headers: { Accept: 'application/yaml' } },
+      as('owner'),
+    );
+    expect(exported.status).toBe(200);
+    expect(exported.headers.get('content-type')).toMatch(/^application\/yaml/);
+    expect(exported.text).toMatch(/^apiVersion: devopsmaestro\.io\/v1\nkind: List\n/);
+    const again = await send(
+      'POST',
+      {
+        path: '/api/v1/apply?dryRun=true',
+        body: exported.text,
+        headers: { 'Content-Type': 'application/yaml' },
+      },
+      as('owner'),
+    );
+    expect(again.status, describeAnswer(again)).toBe(200);
+    const items = (again.json() as { items: Array<{ result: string }> }).items;
+    expect(items.length).toBeGreaterThan(3);
+    expect(items.every((item) => item.result === 'unchanged')).toBe(true);
   });
 });
 

@@ -7,7 +7,6 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import postgres from 'postgres';
 
-import type { DataStore } from '../../lib/store/data-store';
 import { SQLITE_FILE_NAME } from '../../lib/store/open-data-store';
 import { type Dialect, openTestStore } from '../../lib/testing/test-stores';
 import { loadHierarchy } from '../lib/hierarchy';

@@ -358,12 +358,15 @@ export function toManifest(
   };
 }
 
-/** Wraps manifests as a `kind: List`, the form export uses and apply accepts. */
-export function toList(items: ManifestOutput[]): {
+/** Several manifests in one document: what export produces and apply accepts. */
+export interface ListManifest {
   apiVersion: typeof API_VERSION;
   kind: 'List';
   items: ManifestOutput[];
-} {
+}
+
+/** Wraps manifests as a `kind: List`, the form export uses and apply accepts. */
+export function toList(items: ManifestOutput[]): ListManifest {
   return { apiVersion: API_VERSION, kind: 'List', items };
 }
 

@@ -3,9 +3,8 @@
 
 import type { Level, ObjectInput, ParentRef, StoredObject } from '@/lib/store/data-store';
 import { nowOf, type ActionContext } from './action-context';
-import { auditEntry } from './audit-entry';
-import { authorize } from './authorize';
-import { ecosystemOf, objectSnapshot, objectTarget, WRITE_ACTION } from './object-rules';
+import { ecosystemOf } from './object-rules';
+import { authorizeCreate, createAudited } from './object-writes';
 
 export interface CreateObjectInput {
   level: Level;
@@ -17,24 +16,11 @@ export async function createObject(
   ctx: ActionContext,
   { level, parent, input }: CreateObjectInput,
 ): Promise<StoredObject> {
-  const ecosystem = ecosystemOf(level, { ...parent, name: input.name });
-  if (level === 'ecosystem') await authorize(ctx, 'ecosystem.create');
-  else await authorize(ctx, WRITE_ACTION[level], ecosystem);
+  // An ecosystem needs its name before anything else (INVALID at metadata.name).
+  ecosystemOf(level, { ...parent, name: input.name });
+  await authorizeCreate(ctx, level, parent);
   const now = nowOf(ctx);
-  return ctx.store.transaction(async (tx) => {
-    const created = await tx.objects(level).create(parent, input);
-    await tx.audit.append(
-      auditEntry(
-        ctx.principal,
-        {
-          action: `${level}.create`,
-          target: objectTarget(level, created),
-          ecosystem,
-          after: objectSnapshot(created),
-        },
-        now,
-      ),
-    );
-    return created;
-  });
+  return ctx.store.transaction((tx) =>
+    createAudited(tx, ctx.principal, { level, parent, input, now }),
+  );
 }

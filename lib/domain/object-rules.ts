@@ -40,3 +40,40 @@ export function objectTarget(level: Level, names: ParentRef & { name: string }):
 export function objectSnapshot(object: StoredObject): JsonObject {
   return { labels: object.labels, annotations: object.annotations, spec: object.spec };
 }
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((item, i) => deepEqual(item, b[i]))
+    );
+  }
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const aKeys = Object.keys(a);
+  const bRecord = b as Record<string, unknown>;
+  return (
+    aKeys.length === Object.keys(b).length &&
+    aKeys.every(
+      (key) =>
+        Object.hasOwn(b, key) && deepEqual((a as Record<string, unknown>)[key], bRecord[key]),
+    )
+  );
+}
+
+/**
+ * Whether writing `input` would leave `stored` as it is: labels, annotations and spec deep-equal
+ * (object key order aside). Such writes are skipped: no version bump, no audit entry.
+ */
+export function sameContent(
+  stored: StoredObject,
+  input: { labels?: object; annotations?: object; spec?: object },
+): boolean {
+  return (
+    deepEqual(stored.labels, input.labels ?? {}) &&
+    deepEqual(stored.annotations, input.annotations ?? {}) &&
+    deepEqual(stored.spec, input.spec ?? {})
+  );
+}

@@ -3,9 +3,7 @@
 
 import type { Level, ObjectInput, ObjectKey, StoredObject } from '@/lib/store/data-store';
 import { nowOf, type ActionContext } from './action-context';
-import { auditEntry } from './audit-entry';
-import { authorize } from './authorize';
-import { ecosystemOf, objectSnapshot, objectTarget, WRITE_ACTION } from './object-rules';
+import { authorizeUpdate, updateAudited } from './object-writes';
 
 export interface UpdateObjectInput {
   level: Level;
@@ -19,29 +17,17 @@ export async function updateObject(
   ctx: ActionContext,
   { level, key, input, expectedVersion }: UpdateObjectInput,
 ): Promise<StoredObject> {
-  const ecosystem = ecosystemOf(level, key);
-  await authorize(ctx, level === 'ecosystem' ? 'ecosystem.update' : WRITE_ACTION[level], ecosystem);
+  await authorizeUpdate(ctx, level, key);
   const now = nowOf(ctx);
   return ctx.store.transaction(async (tx) => {
-    const objects = tx.objects(level);
-    const before = await objects.get(key);
-    const after = await objects.update(key, input, {
+    const before = await tx.objects(level).get(key);
+    return updateAudited(tx, ctx.principal, {
+      level,
+      key,
+      before,
+      input,
+      now,
       ...(expectedVersion !== undefined && { expectedVersion }),
     });
-    await tx.audit.append(
-      auditEntry(
-        ctx.principal,
-        {
-          action: `${level}.update`,
-          target: objectTarget(level, key),
-          ecosystem,
-          before: objectSnapshot(before),
-          after: objectSnapshot(after),
-          detail: { version: after.version },
-        },
-        now,
-      ),
-    );
-    return after;
   });
 }

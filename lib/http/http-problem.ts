@@ -4,7 +4,11 @@
 const BRAND = Symbol.for('devopsmaestro.HttpProblem');
 
 export type HttpProblemCode =
-  'INVALID' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'METHOD_NOT_ALLOWED';
+  | 'INVALID'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'METHOD_NOT_ALLOWED'
+  | 'NOT_ACCEPTABLE';
 
 export class HttpProblem extends Error {
   readonly [BRAND] = true;
