@@ -189,6 +189,28 @@ const layers = [
     ],
   ),
 
+  layer(
+    'render',
+    ['lib/render/**'],
+    [
+      NOBODY_IMPORTS_APP,
+      ...[
+        'lib/store',
+        'lib/domain',
+        'lib/server',
+        'lib/http',
+        'lib/auth',
+        'components',
+        'agent',
+      ].map((target) =>
+        deny(
+          target,
+          'lib/render turns data into text for the API and the CLI alike: it takes plain data (contracts), nothing more.',
+        ),
+      ),
+    ],
+  ),
+
   layer('app', ['app/**'], CONCRETE_STORES),
 
   layer(

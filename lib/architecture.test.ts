@@ -53,6 +53,10 @@ const forbidden: [file: string, code: string][] = [
   ['lib/auth/x.ts', "import { getRuntime } from '../server/runtime';"],
   ['lib/auth/x.ts', "import { apiRoute } from '@/lib/http/route';"],
   ['lib/http/x.ts', "import { openSqliteStore } from '@/lib/store/sqlite/open-sqlite-store';"],
+  // lib/render is shared with the CLI: plain data in, text out
+  ['lib/render/x.ts', "import { listObjects } from '@/lib/domain/list-objects';"],
+  ['lib/render/x.ts', "import type { DataStore } from '../store/data-store';"],
+  ['lib/render/x.ts', "import { apiRoute } from '@/lib/http/route';"],
   // app/ uses the composition root, not a concrete store
   ['app/page.tsx', "import { x } from '@/lib/store/sqlite/open-sqlite-store';"],
   // nobody imports app/
@@ -76,6 +80,8 @@ const allowed: [file: string, code: string][] = [
   ['lib/auth/x.ts', "import type { DataStore } from '@/lib/store/data-store';"],
   ['lib/http/x.ts', "import { authenticate } from '@/lib/auth/authenticate';"],
   ['lib/auth/x.test.ts', "import { signIn } from '@/lib/domain/sign-in';"],
+  ['lib/render/x.ts', "import type { ManifestOutput } from '@/lib/contracts/resource';"],
+  ['cli/x.ts', "import { resolveRenderer } from '../lib/render/resolve-renderer';"],
   ['app/page.tsx', "import { listEcosystems } from '@/lib/domain/list-ecosystems';"],
   ['app/page.tsx', "import { getRuntime } from '@/lib/server/runtime';"],
   ['app/api/x/route.ts', "import { x } from '../../page';"],

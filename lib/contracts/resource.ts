@@ -289,8 +289,8 @@ function checkEntries(
  * are several (`[2].spec.image.name`) and with the position inside a list (`items[0].metadata.name`,
  * `[1].items[0]...`). Throws INVALID with every problem of every document.
  */
-export function parseManifests(text: string): ParsedManifests {
-  const loaded = loadDocuments(text);
+export function parseManifests(text: string, options: { maxBytes?: number } = {}): ParsedManifests {
+  const loaded = loadDocuments(text, options);
   const documents = loaded.documents.filter(
     (document) =>
       document.errors.length > 0 || (document.value !== null && document.value !== undefined),

@@ -7,6 +7,8 @@ import { Lexer, parseAllDocuments } from 'yaml';
 import { invalid } from '@/lib/errors';
 
 export const MAX_INPUT_BYTES = 1024 * 1024;
+/** An apply request may carry a whole export, so it gets a larger budget than one manifest. */
+export const MAX_APPLY_INPUT_BYTES = 4 * 1024 * 1024;
 export const MAX_NESTING_DEPTH = 64;
 export const MAX_ALIAS_COUNT = 100;
 
@@ -179,16 +181,25 @@ function firstLine(message: string): string {
   return (message.split('\n')[0] ?? message).replace(/:$/, '');
 }
 
-export const TOO_LARGE_MESSAGE = `the input is larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB; split it into several requests`;
+export function tooLargeMessage(maxBytes: number): string {
+  return `the input is larger than ${maxBytes / 1024 / 1024} MiB; split it into several requests`;
+}
+
+export const TOO_LARGE_MESSAGE = tooLargeMessage(MAX_INPUT_BYTES);
 export const TOO_DEEP_MESSAGE = `the input is nested more than ${MAX_NESTING_DEPTH} levels deep`;
 
 /**
  * Reads every document of a YAML stream (JSON is YAML). Whole-input problems (size, nesting) throw
  * INVALID; problems inside one document are returned with it so all can be reported together.
  */
-export function loadDocuments(text: string): LoadedTextResult {
-  if (exceedsBytes(text, MAX_INPUT_BYTES))
-    throw invalid(TOO_LARGE_MESSAGE, [{ path: '', message: TOO_LARGE_MESSAGE }]);
+export function loadDocuments(
+  text: string,
+  { maxBytes = MAX_INPUT_BYTES }: { maxBytes?: number } = {},
+): LoadedTextResult {
+  if (exceedsBytes(text, maxBytes)) {
+    const message = tooLargeMessage(maxBytes);
+    throw invalid(message, [{ path: '', message }]);
+  }
   const tokens = sourceTokens(text, MAX_NESTING_DEPTH);
   if (tokens === undefined)
     throw invalid(TOO_DEEP_MESSAGE, [{ path: '', message: TOO_DEEP_MESSAGE }]);

@@ -6,6 +6,7 @@
 import { joinPath } from '@/lib/contracts/field-errors';
 import type { DeprecatedKind, ParentLevel, ResourceKind } from '@/lib/contracts/manifest';
 import { parentsOf } from '@/lib/contracts/manifest';
+import { MAX_APPLY_INPUT_BYTES } from '@/lib/contracts/safe-yaml';
 import {
   LEVEL_OF_KIND,
   objectInputOf,
@@ -498,7 +499,7 @@ class ApplyRun {
 
 export async function applyManifests(ctx: ActionContext, input: ApplyInput): Promise<ApplyResult> {
   requireActive(ctx);
-  const parsed = parseManifests(input.text);
+  const parsed = parseManifests(input.text, { maxBytes: MAX_APPLY_INPUT_BYTES });
   const dryRun = input.dryRun ?? false;
   // Parents before children; a stable sort keeps the input order within a level.
   const entries = parsed.items

@@ -10,7 +10,7 @@
 // duplicate keys). Anything else is 415, over the limit 413. The format is decided BEFORE the
 // domain is called, so a write is never done and then answered 406.
 
-import { loadDocuments } from '@/lib/contracts/safe-yaml';
+import { MAX_APPLY_INPUT_BYTES, loadDocuments } from '@/lib/contracts/safe-yaml';
 import { invalid } from '@/lib/errors';
 import { toYaml } from '@/lib/render/structured-renderers';
 import { createRenderer } from '@/lib/render/resolve-renderer';
@@ -22,7 +22,7 @@ export const OUTPUT_FORMATS = ['json', 'yaml', 'table'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** Apply takes whole repositories of manifests in one request. */
-export const APPLY_MAX_BODY_BYTES = 4 * 1024 * 1024;
+export const APPLY_MAX_BODY_BYTES = MAX_APPLY_INPUT_BYTES;
 
 /** The media types each format answers to, the first being the one it is sent as. */
 export const OUTPUT_MEDIA_TYPES: Record<OutputFormat, readonly string[]> = {
