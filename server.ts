@@ -22,6 +22,17 @@ function log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<strin
   else console.error(line);
 }
 
+/** Whether every segment of the request path percent-decodes to valid UTF-8. */
+function decodablePath(url: string | undefined): boolean {
+  const path = (url ?? '/').split('?')[0]!;
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function describe(error: unknown): string {
   return error instanceof Error
     ? (error.stack ?? `${error.name}: ${error.message}`)
@@ -90,6 +101,20 @@ async function main() {
 
   const server = http.createServer((req, res) => {
     pinClientAddress(req);
+    // Next's router throws on a path it cannot percent-decode and answers a bare 500; this is the
+    // client's mistake, so it gets a 400 problem like every other bad input.
+    if (!decodablePath(req.url)) {
+      const body = JSON.stringify({
+        type: 'about:blank',
+        title: 'Bad Request',
+        status: 400,
+        detail: 'The URL path is not valid percent-encoded UTF-8.',
+        code: 'INVALID',
+        errors: [{ path: 'url', message: 'is not valid percent-encoded UTF-8' }],
+      });
+      res.writeHead(400, { 'Content-Type': 'application/problem+json' }).end(body);
+      return;
+    }
     handle(req, res).catch((error: unknown) => {
       log('error', 'request failed', { method: req.method, url: req.url, error: describe(error) });
       if (!res.headersSent) {

@@ -8,6 +8,7 @@ import { summarize } from '@/lib/contracts/field-errors';
 import { parentsOf } from '@/lib/contracts/manifest';
 import { isPlainObject } from '@/lib/contracts/manifest-input';
 import { applyMergePatch } from '@/lib/contracts/merge-patch';
+import { exceedsDepth, MAX_NESTING_DEPTH, TOO_DEEP_MESSAGE } from '@/lib/contracts/safe-yaml';
 import { KIND_OF_LEVEL, objectInputOf, parseManifest } from '@/lib/contracts/resource';
 import { hasErrorCode, invalid, type FieldError } from '@/lib/errors';
 import type { Level, ObjectKey } from '@/lib/store/data-store';
@@ -15,6 +16,7 @@ import { nowOf, type ActionContext } from './action-context';
 import { sameContent } from './object-rules';
 import { authorizeUpdate, updateAudited } from './object-writes';
 import { checkVersion } from './resource-version';
+import { retryUnlessVersioned } from './retry-conflicts';
 import { toBareManifest, toResourceManifest, type ResourceResult } from './resource-view';
 
 export interface PatchResourceInput {
@@ -82,45 +84,53 @@ export async function patchResource(
     const message = 'must be a JSON object (a merge patch, RFC 7386)';
     throw invalid(`The patch ${message}.`, [{ path: '', message }]);
   }
+  // Merging walks the patch recursively: refuse what no manifest may be before walking it.
+  if (exceedsDepth(patch, MAX_NESTING_DEPTH)) {
+    throw invalid(`The patch is not valid: ${TOO_DEEP_MESSAGE}.`, [
+      { path: '', message: TOO_DEEP_MESSAGE },
+    ]);
+  }
   const now = nowOf(ctx);
-  return ctx.store.transaction(async (tx) => {
-    const before = await tx.objects(level).get(key);
-    checkVersion(level, before, expectedVersion);
-    const current = toBareManifest(before) as unknown as Record<string, unknown>;
-    const patched = applyMergePatch(current, patch) as Record<string, unknown>;
+  return retryUnlessVersioned(expectedVersion, () =>
+    ctx.store.transaction(async (tx) => {
+      const before = await tx.objects(level).get(key, { forUpdate: true });
+      checkVersion(level, before, expectedVersion);
+      const current = toBareManifest(before) as unknown as Record<string, unknown>;
+      const patched = applyMergePatch(current, patch) as Record<string, unknown>;
 
-    const errors = immutableProblems(level, current, patched);
-    let parsed: ReturnType<typeof parseManifest> | undefined;
-    try {
-      // Checked as the object's own kind and identity, so the other problems are about the
-      // object as it is, not the one the patch tried to turn it into (reported above).
-      parsed = parseManifest(withIdentityOf(current, patched), {
-        expectedKind: KIND_OF_LEVEL[level],
-      });
-    } catch (error) {
-      if (!hasErrorCode(error, 'INVALID')) throw error;
-      const reported = new Set(errors.map((e) => e.path));
-      errors.push(...error.errors.filter((e) => !reported.has(e.path)));
-    }
-    if (errors.length > 0 || parsed === undefined) {
-      throw invalid(summarize('the patched manifest', errors), errors);
-    }
-
-    const input = objectInputOf(parsed.resource);
-    const object = sameContent(before, input)
-      ? before
-      : await updateAudited(tx, ctx.principal, {
-          level,
-          key,
-          before,
-          input,
-          expectedVersion: before.version,
-          now,
+      const errors = immutableProblems(level, current, patched);
+      let parsed: ReturnType<typeof parseManifest> | undefined;
+      try {
+        // Checked as the object's own kind and identity, so the other problems are about the
+        // object as it is, not the one the patch tried to turn it into (reported above).
+        parsed = parseManifest(withIdentityOf(current, patched), {
+          expectedKind: KIND_OF_LEVEL[level],
         });
-    return {
-      object,
-      manifest: toResourceManifest(object),
-      warnings: parsed.warnings,
-    };
-  });
+      } catch (error) {
+        if (!hasErrorCode(error, 'INVALID')) throw error;
+        const reported = new Set(errors.map((e) => e.path));
+        errors.push(...error.errors.filter((e) => !reported.has(e.path)));
+      }
+      if (errors.length > 0 || parsed === undefined) {
+        throw invalid(summarize('the patched manifest', errors), errors);
+      }
+
+      const input = objectInputOf(parsed.resource);
+      const object = sameContent(before, input)
+        ? before
+        : await updateAudited(tx, ctx.principal, {
+            level,
+            key,
+            before,
+            input,
+            expectedVersion: before.version,
+            now,
+          });
+      return {
+        object,
+        manifest: toResourceManifest(object),
+        warnings: parsed.warnings,
+      };
+    }),
+  );
 }

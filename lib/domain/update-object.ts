@@ -20,7 +20,7 @@ export async function updateObject(
   await authorizeUpdate(ctx, level, key);
   const now = nowOf(ctx);
   return ctx.store.transaction(async (tx) => {
-    const before = await tx.objects(level).get(key);
+    const before = await tx.objects(level).get(key, { forUpdate: true });
     return updateAudited(tx, ctx.principal, {
       level,
       key,

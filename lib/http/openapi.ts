@@ -565,7 +565,9 @@ function operationObject(key: string, operation: Operation): JsonSchema {
       ...(success.schema && { content }),
     },
   };
-  for (const status of [...new Set([...operation.problems, 401, 500])].sort()) {
+  // A route with a query schema refuses unknown or malformed parameters with 400.
+  const queryProblems = operation.query ? [400] : [];
+  for (const status of [...new Set([...operation.problems, ...queryProblems, 401, 500])].sort()) {
     responses[String(status)] = ref(`Problem${status}`, 'responses');
   }
   const body = operation.body;

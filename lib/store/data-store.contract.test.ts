@@ -342,6 +342,24 @@ describe.each(DIALECTS)('DataStore contract [%s]', (dialect) => {
       expect(final.version).toBe(writers + 1);
     });
 
+    it('serialises read-modify-write transactions that read forUpdate: none conflicts', async () => {
+      await store.ecosystems.create({}, { name: 'counter', spec: { hits: 0 } });
+      const second = await t.reopen();
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 ? store : second).transaction(async (tx) => {
+            const current = await tx.ecosystems.get({ name: 'counter' }, { forUpdate: true });
+            await tx.ecosystems.update(
+              { name: 'counter' },
+              { name: 'counter', spec: { hits: Number(current.spec.hits) + 1 } },
+              { expectedVersion: current.version },
+            );
+          }),
+        ),
+      );
+      expect((await store.ecosystems.get({ name: 'counter' })).spec.hits).toBe(10);
+    });
+
     it('lets exactly one of many concurrent creates of a name win', async () => {
       const second = await t.reopen();
       const results = await Promise.allSettled(

@@ -57,6 +57,15 @@ export interface StoredObject {
   updatedAt: Date;
 }
 
+export interface ReadOptions {
+  /**
+   * Inside a transaction: keep others from changing the object until it ends, for a
+   * read-modify-write that must not lose a concurrent update (PostgreSQL `FOR UPDATE`; SQLite's
+   * write transactions are serialised already).
+   */
+  forUpdate?: boolean;
+}
+
 export interface UpdateOptions {
   /** When set, the update fails with CONFLICT unless the stored version still matches. */
   expectedVersion?: number;
@@ -82,9 +91,9 @@ export interface ActiveContext {
 
 export interface ObjectStore {
   create(parent: ParentRef, input: ObjectInput): Promise<StoredObject>;
-  get(key: ObjectKey): Promise<StoredObject>;
+  get(key: ObjectKey, options?: ReadOptions): Promise<StoredObject>;
   /** Like `get`, but returns undefined instead of NOT_FOUND for the object itself (parents must exist). */
-  find(key: ObjectKey): Promise<StoredObject | undefined>;
+  find(key: ObjectKey, options?: ReadOptions): Promise<StoredObject | undefined>;
   /** Lists children of `parent` (or all when a parent is omitted), ordered by parent path then name. */
   list(parent: ParentRef, options?: ListOptions): Promise<Page<StoredObject>>;
   /** Replaces labels, annotations and spec; the name and parents never change. */

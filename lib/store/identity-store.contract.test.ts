@@ -65,6 +65,18 @@ describe.each(DIALECTS)('identity stores [%s]', (dialect) => {
       await expectCode(store.users.update('missing', { name: 'x' }), 'NOT_FOUND');
     });
 
+    it('refuses NUL characters in text the same way on both dialects', async () => {
+      await expectCode(
+        store.users.create({ email: 'nul@example.com', name: 'a\u0000b' }),
+        'INVALID',
+      );
+      await expectCode(store.users.findByEmail('a\u0000@example.com'), 'INVALID');
+      expect(await store.users.count()).toBe(0);
+      // JSON columns escape it, so a spec may still carry one.
+      const eco = await store.ecosystems.create({}, { name: 'eco', spec: { note: 'a\u0000b' } });
+      expect((await store.ecosystems.get({ name: eco.name })).spec.note).toBe('a\u0000b');
+    });
+
     it('lets exactly one of many concurrent first-run setups create the first admin', async () => {
       const second = await t.reopen();
       const results = await Promise.all(

@@ -12,6 +12,7 @@ import { AppError } from '../../errors';
 import type { DataStore } from '../data-store';
 import { tablesOf } from '../sql/level-tables';
 import { createSqlDataStore } from '../sql/sql-data-store';
+import { refuseNulCharacters } from '../sql/text-params';
 import type { DriverErrorKind, Row, SqlDialect, SqlDriver, SqlExecutor } from '../sql/sql-driver';
 import * as schema from './schema';
 
@@ -28,6 +29,7 @@ const MIGRATION_LOCK_ID = 0x64766d6d696772n;
 const postgresDialect: SqlDialect = {
   name: 'postgres',
   ...tablesOf(schema),
+  rowLock: sql`for update`,
   encodeBool: (value) => value,
   encodeTime: (date) => date.toISOString(),
   decodeTime: (value) => (value instanceof Date ? value : new Date(String(value))),
@@ -66,6 +68,7 @@ type Parameter = postgres.ParameterOrJSON<never>;
 function executorOf(client: postgres.Sql | postgres.TransactionSql): SqlExecutor {
   const execute = (query: SQL) => {
     const { sql: text, params } = queryBuilder.sqlToQuery(query);
+    refuseNulCharacters(params);
     return client.unsafe<Row[]>(text, params as Parameter[], { prepare: true });
   };
   return {

@@ -23,6 +23,7 @@ import type {
   ObjectStore,
   Page,
   ParentRef,
+  ReadOptions,
   StoredObject,
   UpdateOptions,
 } from '../data-store';
@@ -184,17 +185,17 @@ class SqlObjectStore implements ObjectStore {
     });
   }
 
-  async get(key: ObjectKey): Promise<StoredObject> {
-    const found = await this.find(key);
+  async get(key: ObjectKey, options: ReadOptions = {}): Promise<StoredObject> {
+    const found = await this.find(key, options);
     if (!found)
       throw new AppError('NOT_FOUND', `${describe(this.level, this.names(key))} not found.`);
     return found;
   }
 
-  async find(key: ObjectKey): Promise<StoredObject | undefined> {
+  async find(key: ObjectKey, options: ReadOptions = {}): Promise<StoredObject | undefined> {
     const names = this.names(key);
     return this.store.guard(this.level, names, async () => {
-      const row = await this.selectBySortKey(this.store.executor, names);
+      const row = await this.selectBySortKey(this.store.executor, names, options.forUpdate);
       if (row) return this.decode(row);
       // Say which parent is missing rather than blaming the object itself.
       if (names.length > 1)
@@ -333,10 +334,15 @@ class SqlObjectStore implements ObjectStore {
     return [...parentNames(this.level, key), key.name];
   }
 
-  private async selectBySortKey(ex: SqlExecutor, names: string[]): Promise<Row | undefined> {
+  private async selectBySortKey(
+    ex: SqlExecutor,
+    names: string[],
+    forUpdate = false,
+  ): Promise<Row | undefined> {
     const t = this.table;
+    const lock = forUpdate ? this.store.driver.dialect.rowLock : sql``;
     const rows = await ex.all(
-      sql`select * from ${t.table} where ${t.sortKey} = ${names.join(SORT_KEY_SEPARATOR)}`,
+      sql`select * from ${t.table} where ${t.sortKey} = ${names.join(SORT_KEY_SEPARATOR)} ${lock}`,
     );
     return rows[0];
   }

@@ -23,6 +23,8 @@ export interface SqlDialect {
   readonly identity: IdentityTables;
   /** A timestamp as a query parameter for this dialect's column type. */
   encodeTime(date: Date): unknown;
+  /** Appended to a SELECT to lock its rows until the transaction ends ('' where writes serialise anyway). */
+  readonly rowLock: SQL;
   /** A boolean as a query parameter (SQLite has no boolean type: 0/1). */
   encodeBool(value: boolean): unknown;
   decodeTime(value: unknown): Date;

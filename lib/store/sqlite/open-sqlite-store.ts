@@ -14,6 +14,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { AppError } from '../../errors';
 import type { DataStore } from '../data-store';
 import { AsyncLock } from '../sql/async-lock';
+import { refuseNulCharacters } from '../sql/text-params';
 import { tablesOf } from '../sql/level-tables';
 import { createSqlDataStore } from '../sql/sql-data-store';
 import type { DriverErrorKind, Row, SqlDialect, SqlDriver, SqlExecutor } from '../sql/sql-driver';
@@ -51,6 +52,7 @@ async function retryWhileBusy<T>(timeoutMs: number, fn: () => T): Promise<T> {
 const sqliteDialect: SqlDialect = {
   name: 'sqlite',
   ...tablesOf(schema),
+  rowLock: sql``,
   encodeBool: (value) => (value ? 1 : 0),
   encodeTime: (date) => date.getTime(),
   decodeTime: (value) => new Date(Number(value)),
@@ -107,6 +109,7 @@ class SqliteDriver implements SqlDriver {
 
   private prepare(query: SQL): { statement: Database.Statement; params: unknown[] } {
     const { sql: text, params } = queryBuilder.sqlToQuery(query);
+    refuseNulCharacters(params);
     let statement = this.statements.get(text);
     if (!statement) {
       if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.clear();
