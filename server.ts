@@ -10,6 +10,7 @@ import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { ensureHeadlessAdmin } from './lib/domain/ensure-headless-admin';
 import { isAppError } from './lib/errors';
+import { matchApiRoute } from './lib/http/api-route-match';
 import { authorizeUpgrade, rejectUpgrade } from './lib/http/socket-auth';
 import { closeRuntime, getRuntime } from './lib/server/runtime';
 
@@ -113,6 +114,30 @@ async function main() {
         errors: [{ path: 'url', message: 'is not valid percent-encoded UTF-8' }],
       });
       res.writeHead(400, { 'Content-Type': 'application/problem+json' }).end(body);
+      return;
+    }
+    const route = matchApiRoute(
+      req.method ?? 'GET',
+      new URL(req.url ?? '/', 'http://localhost').pathname,
+    );
+    if (route.kind !== 'serve') {
+      const notFound = route.kind === 'not-found';
+      const body = JSON.stringify({
+        type: 'about:blank',
+        title: notFound ? 'Not Found' : 'Method Not Allowed',
+        status: notFound ? 404 : 405,
+        detail: notFound
+          ? 'No API route has this path; GET /api/v1/openapi.json lists them all.'
+          : `${req.method} is not supported here; use ${route.allow.join(', ')}.`,
+        code: notFound ? 'NOT_FOUND' : 'METHOD_NOT_ALLOWED',
+        errors: [],
+      });
+      res
+        .writeHead(notFound ? 404 : 405, {
+          'Content-Type': 'application/problem+json',
+          ...(!notFound && { Allow: route.allow.join(', ') }),
+        })
+        .end(body);
       return;
     }
     handle(req, res).catch((error: unknown) => {

@@ -283,6 +283,37 @@ function checkEntries(
   else out.errors.push(...result.errors);
 }
 
+/** One apply request holds at most this many objects: a bigger one would hold the server for seconds. */
+export const MAX_MANIFESTS_PER_INPUT = 5000;
+
+function tooMany(count: string): never {
+  const message = `holds ${count} objects; one request applies at most ${MAX_MANIFESTS_PER_INPUT}: split it into several`;
+  throw invalid(`The input ${message}.`, [{ path: '', message }]);
+}
+
+/**
+ * Cheap upper bounds, checked before the YAML parser (whose cost grows with the number of
+ * nodes) sees the text: document markers for YAML streams, array elements for JSON.
+ */
+function refuseTooManyObjects(text: string): void {
+  const documentMarkers = text.match(/^---/gm)?.length ?? 0;
+  if (documentMarkers > MAX_MANIFESTS_PER_INPUT + 1) tooMany(`${documentMarkers} documents`);
+  const start = text.trimStart()[0];
+  if (start !== '[' && start !== '{') return;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return; // not plain JSON: the YAML reader reports it
+  }
+  const items = Array.isArray(value)
+    ? value
+    : isPlainObject(value) && Array.isArray(value.items)
+      ? value.items
+      : [];
+  if (items.length > MAX_MANIFESTS_PER_INPUT) tooMany(String(items.length));
+}
+
 /**
  * Reads an apply input: YAML or JSON text with one or more documents, each a manifest, a list of
  * manifests, or a `kind: List` with `items`. Paths are prefixed with the document index when there
@@ -290,6 +321,7 @@ function checkEntries(
  * `[1].items[0]...`). Throws INVALID with every problem of every document.
  */
 export function parseManifests(text: string, options: { maxBytes?: number } = {}): ParsedManifests {
+  refuseTooManyObjects(text);
   const loaded = loadDocuments(text, options);
   const documents = loaded.documents.filter(
     (document) =>

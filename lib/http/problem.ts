@@ -95,9 +95,28 @@ export function problem(
 ): Response {
   const status = statusOf(code);
   return problemResponse(
-    { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, code, errors },
+    {
+      type: 'about:blank',
+      title: TITLES[status] ?? 'Error',
+      status,
+      detail: detail.length > MAX_DETAIL_CHARS ? `${detail.slice(0, MAX_DETAIL_CHARS)}…` : detail,
+      code,
+      errors: capped(errors),
+    },
     headers,
   );
+}
+
+/** Enough to fix a request; more would only make a hostile one expensive to answer. */
+export const MAX_LISTED_ERRORS = 100;
+const MAX_DETAIL_CHARS = 2000;
+
+function capped(errors: FieldError[]): FieldError[] {
+  if (errors.length <= MAX_LISTED_ERRORS) return errors;
+  return [
+    ...errors.slice(0, MAX_LISTED_ERRORS),
+    { path: '', message: `… and ${errors.length - MAX_LISTED_ERRORS} more problems not listed` },
+  ];
 }
 
 export interface RequestInfo {
