@@ -44,10 +44,26 @@ function servedRoutes(): Map<string, string> {
           ?.trim();
         if (name && METHODS.includes(name)) exported.add(name);
       }
-    for (const method of exported) served.set(`${method} ${urlPath}`, source);
+    for (const method of exported) {
+      // The method's own line, plus the body of the shared handler it delegates to, if any.
+      const line = new RegExp(`export\\s+const\\s+${method}\\b.*`).exec(source)?.[0] ?? source;
+      const handler = /\b(\w+Handler)\(/.exec(line)?.[1];
+      served.set(
+        `${method} ${urlPath}`,
+        handler ? `${line}\n${SHARED_HANDLERS.get(handler) ?? ''}` : source,
+      );
+    }
   }
   return served;
 }
+
+/** lib/http/resource-handlers.ts cut into its exported handler factories, by name. */
+const SHARED_HANDLERS = new Map(
+  readFileSync(path.join(ROOT, 'lib', 'http', 'resource-handlers.ts'), 'utf8')
+    .split(/(?=^export function )/m)
+    .map((part) => [/^export function (\w+)/.exec(part)?.[1] ?? '', part] as const)
+    .filter(([name]) => name !== ''),
+);
 
 const document = buildOpenApiDocument();
 const served = servedRoutes();
