@@ -23,6 +23,35 @@ function log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<strin
   else console.error(line);
 }
 
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  500: 'Internal Server Error',
+};
+
+/** Answers before Next sees the request, in the API's problem+json form. */
+function answerProblem(
+  res: http.ServerResponse,
+  status: number,
+  code: string,
+  detail: string,
+  {
+    errors = [],
+    headers = {},
+  }: { errors?: { path: string; message: string }[]; headers?: Record<string, string> } = {},
+) {
+  const body = JSON.stringify({
+    type: 'about:blank',
+    title: TITLES[status],
+    status,
+    detail,
+    code,
+    errors,
+  });
+  res.writeHead(status, { 'Content-Type': 'application/problem+json', ...headers }).end(body);
+}
+
 /** Whether every segment of the request path percent-decodes to valid UTF-8. */
 function decodablePath(url: string | undefined): boolean {
   const path = (url ?? '/').split('?')[0]!;
@@ -105,55 +134,43 @@ async function main() {
     // Next's router throws on a path it cannot percent-decode and answers a bare 500; this is the
     // client's mistake, so it gets a 400 problem like every other bad input.
     if (!decodablePath(req.url)) {
-      const body = JSON.stringify({
-        type: 'about:blank',
-        title: 'Bad Request',
-        status: 400,
-        detail: 'The URL path is not valid percent-encoded UTF-8.',
-        code: 'INVALID',
+      answerProblem(res, 400, 'INVALID', 'The URL path is not valid percent-encoded UTF-8.', {
         errors: [{ path: 'url', message: 'is not valid percent-encoded UTF-8' }],
       });
-      res.writeHead(400, { 'Content-Type': 'application/problem+json' }).end(body);
       return;
     }
     const route = matchApiRoute(
       req.method ?? 'GET',
       new URL(req.url ?? '/', 'http://localhost').pathname,
     );
-    if (route.kind !== 'serve') {
-      const notFound = route.kind === 'not-found';
-      const body = JSON.stringify({
-        type: 'about:blank',
-        title: notFound ? 'Not Found' : 'Method Not Allowed',
-        status: notFound ? 404 : 405,
-        detail: notFound
-          ? 'No API route has this path; GET /api/v1/openapi.json lists them all.'
-          : `${req.method} is not supported here; use ${route.allow.join(', ')}.`,
-        code: notFound ? 'NOT_FOUND' : 'METHOD_NOT_ALLOWED',
-        errors: [],
-      });
-      res
-        .writeHead(notFound ? 404 : 405, {
-          'Content-Type': 'application/problem+json',
-          ...(!notFound && { Allow: route.allow.join(', ') }),
-        })
-        .end(body);
+    if (route.kind === 'not-found') {
+      answerProblem(
+        res,
+        404,
+        'NOT_FOUND',
+        'No API route has this path; GET /api/v1/openapi.json lists them all.',
+      );
+      return;
+    }
+    if (route.kind === 'method-not-allowed') {
+      const allow = route.allow.join(', ');
+      answerProblem(
+        res,
+        405,
+        'METHOD_NOT_ALLOWED',
+        `${req.method} is not supported here; use ${allow}.`,
+        {
+          headers: { Allow: allow },
+        },
+      );
       return;
     }
     handle(req, res).catch((error: unknown) => {
       log('error', 'request failed', { method: req.method, url: req.url, error: describe(error) });
-      if (!res.headersSent) {
-        res.statusCode = 500;
-        res.setHeader('Content-Type', 'application/problem+json');
-        res.end(
-          JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500 }),
-        );
-      } else {
-        res.destroy();
-      }
+      if (res.headersSent) res.destroy();
+      else answerProblem(res, 500, 'INTERNAL', 'The server failed to handle this request.');
     });
   });
-
   // Next attaches its own upgrade listener on the first request: it serves its dev hot-reload
   // socket under /_next/ and ignores paths no app/ route matches, which is why our socket paths
   // live under /ws/ and never in app/.
