@@ -211,6 +211,20 @@ const layers = [
     ],
   ),
 
+  layer(
+    'hosts',
+    ['lib/hosts/**'],
+    [
+      NOBODY_IMPORTS_APP,
+      ...CONCRETE_STORES,
+      deny(
+        'agent',
+        'The control plane reaches agents only over the gRPC contract in proto/, never by importing agent code.',
+      ),
+      deny('components', 'lib/hosts has no UI.'),
+    ],
+  ),
+
   layer('app', ['app/**'], CONCRETE_STORES),
 
   layer(

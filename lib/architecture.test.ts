@@ -57,6 +57,9 @@ const forbidden: [file: string, code: string][] = [
   ['lib/render/x.ts', "import { listObjects } from '@/lib/domain/list-objects';"],
   ['lib/render/x.ts', "import type { DataStore } from '../store/data-store';"],
   ['lib/render/x.ts', "import { apiRoute } from '@/lib/http/route';"],
+  // the control plane talks to agents over gRPC only
+  ['lib/hosts/x.ts', "import { DockerRuntime } from '@/agent/runtime/docker-runtime';"],
+  ['lib/hosts/x.ts', "import { x } from '../../agent/grpc/agent-service';"],
   // app/ uses the composition root, not a concrete store
   ['app/page.tsx', "import { x } from '@/lib/store/sqlite/open-sqlite-store';"],
   // nobody imports app/
