@@ -8,6 +8,7 @@ import { hasErrorCode } from '../../lib/errors';
 import { dockerConnection, requireBaseImage, requireService } from '../../lib/testing/test-env';
 import { LABELS, type WorkspaceContainerSpec } from './container-runtime';
 import { DockerRuntime, dockerConnectionFor } from './docker-runtime';
+import { rejection } from '../../lib/testing/rejection';
 
 const run = `dvmt-${process.pid}-${Date.now().toString(36)}`;
 const names: string[] = [];
@@ -27,15 +28,6 @@ function spec(suffix: string, extra: Partial<WorkspaceContainerSpec> = {}): Work
     workspace: { ecosystem: 'eco', domain: 'dom', app: run, workspace: suffix },
     ...extra,
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
 }
 
 beforeAll(() => {

@@ -15,7 +15,13 @@ import type {
 import type { ActionContext } from './action-context';
 import { auditEntry } from './audit-entry';
 import { authorize, type Action } from './authorize';
-import { ecosystemOf, objectSnapshot, objectTarget, WRITE_ACTION } from './object-rules';
+import {
+  ecosystemOf,
+  objectSnapshot,
+  objectTarget,
+  sameContent,
+  WRITE_ACTION,
+} from './object-rules';
 
 /** The action that guards creating an object of `level`. */
 export function createAction(level: Level): Action {
@@ -104,4 +110,18 @@ export async function updateAudited(
     ),
   );
   return after;
+}
+
+/**
+ * The write of a read-modify-write (PUT, PATCH): `before` was read `forUpdate` in `tx`, so its
+ * version still holds. Writes and audits only when the content changes; otherwise returns `before`
+ * untouched (no version bump, no audit entry).
+ */
+export async function updateIfChanged(
+  tx: DataStore,
+  principal: Principal,
+  write: { level: Level; key: ObjectKey; before: StoredObject; input: ObjectInput; now: Date },
+): Promise<StoredObject> {
+  if (sameContent(write.before, write.input)) return write.before;
+  return updateAudited(tx, principal, { ...write, expectedVersion: write.before.version });
 }

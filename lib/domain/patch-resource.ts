@@ -13,10 +13,8 @@ import { KIND_OF_LEVEL, objectInputOf, parseManifest } from '@/lib/contracts/res
 import { hasErrorCode, invalid, type FieldError } from '@/lib/errors';
 import type { Level, ObjectKey } from '@/lib/store/data-store';
 import { nowOf, type ActionContext } from './action-context';
-import { sameContent } from './object-rules';
-import { authorizeUpdate, updateAudited } from './object-writes';
+import { authorizeUpdate, updateIfChanged } from './object-writes';
 import { checkVersion } from './resource-version';
-import { retryUnlessVersioned } from './retry-conflicts';
 import { toBareManifest, toResourceManifest, type ResourceResult } from './resource-view';
 
 export interface PatchResourceInput {
@@ -91,46 +89,35 @@ export async function patchResource(
     ]);
   }
   const now = nowOf(ctx);
-  return retryUnlessVersioned(expectedVersion, () =>
-    ctx.store.transaction(async (tx) => {
-      const before = await tx.objects(level).get(key, { forUpdate: true });
-      checkVersion(level, before, expectedVersion);
-      const current = toBareManifest(before) as unknown as Record<string, unknown>;
-      const patched = applyMergePatch(current, patch) as Record<string, unknown>;
+  return ctx.store.transaction(async (tx) => {
+    const before = await tx.objects(level).get(key, { forUpdate: true });
+    checkVersion(level, before, expectedVersion);
+    const current = toBareManifest(before) as unknown as Record<string, unknown>;
+    const patched = applyMergePatch(current, patch) as Record<string, unknown>;
 
-      const errors = immutableProblems(level, current, patched);
-      let parsed: ReturnType<typeof parseManifest> | undefined;
-      try {
-        // Checked as the object's own kind and identity, so the other problems are about the
-        // object as it is, not the one the patch tried to turn it into (reported above).
-        parsed = parseManifest(withIdentityOf(current, patched), {
-          expectedKind: KIND_OF_LEVEL[level],
-        });
-      } catch (error) {
-        if (!hasErrorCode(error, 'INVALID')) throw error;
-        const reported = new Set(errors.map((e) => e.path));
-        errors.push(...error.errors.filter((e) => !reported.has(e.path)));
-      }
-      if (errors.length > 0 || parsed === undefined) {
-        throw invalid(summarize('the patched manifest', errors), errors);
-      }
+    const errors = immutableProblems(level, current, patched);
+    let parsed: ReturnType<typeof parseManifest> | undefined;
+    try {
+      // Checked as the object's own kind and identity, so the other problems are about the
+      // object as it is, not the one the patch tried to turn it into (reported above).
+      parsed = parseManifest(withIdentityOf(current, patched), {
+        expectedKind: KIND_OF_LEVEL[level],
+      });
+    } catch (error) {
+      if (!hasErrorCode(error, 'INVALID')) throw error;
+      const reported = new Set(errors.map((e) => e.path));
+      errors.push(...error.errors.filter((e) => !reported.has(e.path)));
+    }
+    if (errors.length > 0 || parsed === undefined) {
+      throw invalid(summarize('the patched manifest', errors), errors);
+    }
 
-      const input = objectInputOf(parsed.resource);
-      const object = sameContent(before, input)
-        ? before
-        : await updateAudited(tx, ctx.principal, {
-            level,
-            key,
-            before,
-            input,
-            expectedVersion: before.version,
-            now,
-          });
-      return {
-        object,
-        manifest: toResourceManifest(object),
-        warnings: parsed.warnings,
-      };
-    }),
-  );
+    const input = objectInputOf(parsed.resource);
+    const object = await updateIfChanged(tx, ctx.principal, { level, key, before, input, now });
+    return {
+      object,
+      manifest: toResourceManifest(object),
+      warnings: parsed.warnings,
+    };
+  });
 }

@@ -6,11 +6,9 @@
 import { objectInputOf } from '@/lib/contracts/resource';
 import type { Level, ObjectKey } from '@/lib/store/data-store';
 import { nowOf, type ActionContext } from './action-context';
-import { sameContent } from './object-rules';
-import { authorizeUpdate, updateAudited } from './object-writes';
+import { authorizeUpdate, updateIfChanged } from './object-writes';
 import { parseResourceBody } from './resource-body';
 import { checkVersion } from './resource-version';
-import { retryUnlessVersioned } from './retry-conflicts';
 import { toResourceManifest, type ResourceResult } from './resource-view';
 
 export interface ReplaceResourceInput {
@@ -30,21 +28,11 @@ export async function replaceResource(
   const parsed = parseResourceBody(level, body, key);
   const input = objectInputOf(parsed.resource);
   const now = nowOf(ctx);
-  const object = await retryUnlessVersioned(expectedVersion, () =>
-    ctx.store.transaction(async (tx) => {
-      const before = await tx.objects(level).get(key, { forUpdate: true });
-      checkVersion(level, before, expectedVersion);
-      if (sameContent(before, input)) return before;
-      return updateAudited(tx, ctx.principal, {
-        level,
-        key,
-        before,
-        input,
-        expectedVersion: before.version,
-        now,
-      });
-    }),
-  );
+  const object = await ctx.store.transaction(async (tx) => {
+    const before = await tx.objects(level).get(key, { forUpdate: true });
+    checkVersion(level, before, expectedVersion);
+    return updateIfChanged(tx, ctx.principal, { level, key, before, input, now });
+  });
   return {
     object,
     manifest: toResourceManifest(object),

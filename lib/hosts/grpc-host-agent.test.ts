@@ -13,6 +13,7 @@ import { hasErrorCode, isAppError } from '../errors';
 import { dockerConnection, requireBaseImage, requireService } from '../testing/test-env';
 import { GrpcHostAgent } from './grpc-host-agent';
 import type { WorkspaceSpec } from './host-agent';
+import { rejection } from '../testing/rejection';
 
 const run = `dvmh-${process.pid}-${Date.now().toString(36)}`;
 const secret = `dvm_agent_${run}`;
@@ -34,15 +35,6 @@ function spec(suffix: string, extra: Partial<WorkspaceSpec> = {}): WorkspaceSpec
     workspace: { ecosystem: 'eco', domain: 'dom', app: run, workspace: suffix },
     ...extra,
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
 }
 
 beforeAll(async () => {
