@@ -153,11 +153,11 @@ const layers = [
         'Domain functions take their dependencies (the DataStore, …) as parameters.',
       ),
       {
-        // Only the interface: data-store.ts and its identity half, identity-store.ts.
+        // Only the interface: data-store.ts and its halves, identity-store.ts and host-store.ts.
         // Implementations, SQL and the factory are off limits.
-        regex: importOf('lib/store', '(?:/(?!(?:data-store|identity-store)$)|$)'),
+        regex: importOf('lib/store', '(?:/(?!(?:data-store|identity-store|host-store)$)|$)'),
         message:
-          'The domain sees only the DataStore interface (lib/store/data-store, lib/store/identity-store); implementations are chosen in lib/server.',
+          'The domain sees only the DataStore interface (lib/store/data-store, identity-store, host-store); implementations are chosen in lib/server.',
         caseSensitive: true,
       },
     ],

@@ -12,6 +12,7 @@ import { ensureHeadlessAdmin } from './lib/domain/ensure-headless-admin';
 import { isAppError } from './lib/errors';
 import { matchApiRoute } from './lib/http/api-route-match';
 import { authorizeUpgrade, rejectUpgrade } from './lib/http/socket-auth';
+import { startBackground } from './lib/server/background';
 import { closeRuntime, getRuntime } from './lib/server/runtime';
 
 const dev = process.argv.includes('--dev');
@@ -111,12 +112,9 @@ async function main() {
     }
   }
 
-  if (config.localAgent) {
-    log(
-      'warn',
-      'the local agent is not implemented yet: no host is registered (DVM_LOCAL_AGENT=on has no effect in this release)',
-    );
-  }
+  // The embedded agent (unless DVM_LOCAL_AGENT=off) and the host monitor; a local agent that
+  // cannot start is logged and leaves host `local` unhealthy, it does not stop the server.
+  const background = await startBackground(runtime, { projectRoot: dir, log });
 
   const { default: next } = await import('next');
   const app = next({ dev, dir, hostname: 'localhost', port: config.port });
@@ -237,6 +235,7 @@ async function main() {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      background.stop();
       await app.close();
       await closeRuntime();
       process.exit(0);

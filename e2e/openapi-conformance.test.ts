@@ -14,14 +14,18 @@
 //
 // The test prints which operations were exercised with which statuses. Needs a prior `next build`.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
+import Docker from 'dockerode';
 import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { hashCredential, startAgentServer, type AgentServer } from '@/agent/grpc/agent-service';
+import { DockerRuntime, dockerConnectionFor } from '@/agent/runtime/docker-runtime';
 import { openDataStore } from '@/lib/store/open-data-store';
 import {
   type Answer,
@@ -33,6 +37,7 @@ import {
   TEST_ADMIN_PASSWORD,
 } from '@/lib/testing/api-client';
 import { PROJECT_ROOT } from '@/lib/testing/server-process';
+import { dockerConnection, requireBaseImage, requireService } from '@/lib/testing/test-env';
 
 type Json = Record<string, unknown>;
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -313,6 +318,10 @@ interface World {
 }
 
 let world: World;
+/** A real agent (its gRPC service over a unix socket, on the test engine) for hosts to join. */
+let agent: AgentServer;
+let agentDir: string;
+const AGENT_CREDENTIAL = 'conformance-agent-credential-0123456789';
 
 async function user(label: string): Promise<{ id: string; email: string; token: string }> {
   const email = `${label}@conformance.test`;
@@ -327,6 +336,19 @@ async function user(label: string): Promise<{ id: string; email: string; token: 
 }
 
 beforeAll(async () => {
+  const dockerHost = requireService('docker');
+  agentDir = realpathSync(mkdtempSync(path.join(tmpdir(), 'dvm-openapi-agent-')));
+  mkdirSync(path.join(agentDir, 'src'));
+  agent = await startAgentServer({
+    address: `unix://${path.join(agentDir, 'agent.sock')}`,
+    credentialHash: hashCredential(AGENT_CREDENTIAL),
+    runtime: new DockerRuntime({
+      connection: dockerConnectionFor(dockerHost),
+      allowedMountRoots: [agentDir],
+    }),
+    env: { DOCKER_HOST: dockerHost },
+    fileExists: () => false,
+  });
   api = await startApiServer({ name: 'openapi' });
   const answer = await api.must('GET', '/api/v1/openapi.json', 200);
   document = answer.json<Json>();
@@ -370,6 +392,16 @@ afterAll(async () => {
     console.log(`OpenAPI operations exercised (${exercised.size}):\n${lines.join('\n')}`);
   }
   await api?.stop();
+  // The workspace started below is deleted by its last call; this catches a failed run.
+  if (agentDir) {
+    const docker = new Docker(dockerConnection());
+    await docker
+      .getContainer('dvm_conf_dom_runapp_run')
+      .remove({ force: true })
+      .catch(() => undefined);
+  }
+  await agent?.stop();
+  if (agentDir) rmSync(agentDir, { recursive: true, force: true });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -1422,6 +1454,385 @@ function otherCalls(): Array<() => Call | Promise<Call>> {
   ];
 }
 
+/** A fresh host made by the administrator; returns its name and one-time join token. */
+async function freshHost(name: string): Promise<{ name: string; token: string }> {
+  const made = await api.must('POST', '/api/v1/hosts', 201, { json: { name } });
+  return { name, token: made.json<{ joinToken: string }>().joinToken };
+}
+
+/** Start and stop, refused; their successes are in hostCalls, once an agent has joined. */
+function lifecycleCalls(): Array<() => Call> {
+  const item = '/api/v1/ecosystems/{eco}/domains/{dom}/apps/{app}/workspaces/{ws}';
+  return (['start', 'stop'] as const).flatMap((action) => {
+    const op = `POST ${item}/${action}`;
+    const at = `${fill(item, 'conf', 'dom', 'app', 'ws')}/${action}`;
+    return [
+      () => ({ op, why: 'no credentials', path: at, options: { token: null }, status: 401 }),
+      () => ({
+        op,
+        why: 'a viewer',
+        path: at,
+        options: { token: world.viewer.token },
+        status: 403,
+      }),
+      () => ({
+        op,
+        why: 'an unknown workspace',
+        path: `${fill(item, 'conf', 'dom', 'app', 'nope')}/${action}`,
+        status: 404,
+      }),
+      () => ({
+        op,
+        why: action === 'start' ? 'no image to run yet' : 'never started',
+        path: at,
+        status: 409,
+      }),
+      () => ({ op, why: 'an unknown query parameter', path: `${at}?now=1`, status: 400 }),
+    ];
+  });
+}
+
+function hostCalls(): Array<() => Call | Promise<Call>> {
+  const LIST = 'GET /api/v1/hosts';
+  const CREATE = 'POST /api/v1/hosts';
+  const JOIN = 'POST /api/v1/hosts/join';
+  const READ = 'GET /api/v1/hosts/{name}';
+  const PATCH = 'PATCH /api/v1/hosts/{name}';
+  const DELETE = 'DELETE /api/v1/hosts/{name}';
+  const TOKEN = 'POST /api/v1/hosts/{name}/join-token';
+  const wrongToken = `dvmj_${'W'.repeat(43)}`;
+  const join = (token: string, address = agent.address) => ({
+    json: { token, address, credential: AGENT_CREDENTIAL },
+    token: null,
+  });
+  return [
+    () => ({
+      op: CREATE,
+      why: 'register a host',
+      path: '/api/v1/hosts',
+      options: { json: { name: 'conf-host', labels: { zone: 'a' }, expiresInSeconds: 600 } },
+      status: 201,
+    }),
+    () => ({
+      op: CREATE,
+      why: 'register from YAML, answered as YAML',
+      path: '/api/v1/hosts?output=yaml',
+      options: { yaml: 'name: conf-yaml\naddress: conf.example.com:7443\n' },
+      status: 201,
+    }),
+    () => ({
+      op: CREATE,
+      why: 'register, answered as a table',
+      path: '/api/v1/hosts?output=table',
+      options: { json: { name: 'conf-table' } },
+      status: 201,
+    }),
+    () => ({
+      op: CREATE,
+      why: 'a bad name and an unknown field',
+      path: '/api/v1/hosts',
+      options: { json: { name: 'Bad Name', extra: 1 } },
+      status: 400,
+    }),
+    () => ({
+      op: CREATE,
+      why: 'no credentials',
+      path: '/api/v1/hosts',
+      options: { json: { name: 'x' }, token: null },
+      status: 401,
+    }),
+    () => ({
+      op: CREATE,
+      why: 'not an administrator',
+      path: '/api/v1/hosts',
+      options: { json: { name: 'x' }, token: world.viewer.token },
+      status: 403,
+    }),
+    () => ({
+      op: CREATE,
+      why: 'Accept nothing producible',
+      path: '/api/v1/hosts',
+      options: { json: { name: 'x' }, headers: { Accept: 'application/xml' } },
+      status: 406,
+    }),
+    () => ({
+      op: CREATE,
+      why: 'the name is taken',
+      path: '/api/v1/hosts',
+      options: { json: { name: 'conf-host' } },
+      status: 409,
+    }),
+    () => ({
+      op: CREATE,
+      why: 'over 1 MiB',
+      path: '/api/v1/hosts',
+      options: { json: { name: 'x', labels: { a: 'x'.repeat(1024 * 1024) } } },
+      status: 413,
+    }),
+    () => ({
+      op: CREATE,
+      why: 'text/plain',
+      path: '/api/v1/hosts',
+      options: { body: 'name', contentType: 'text/plain' },
+      status: 415,
+    }),
+
+    () => ({ op: LIST, why: 'the hosts', path: '/api/v1/hosts?limit=1', status: 200 }),
+    () => ({
+      op: LIST,
+      why: 'by label, as a table, for a viewer',
+      path: '/api/v1/hosts?labelSelector=zone%3Da&output=table',
+      options: { token: world.viewer.token },
+      status: 200,
+    }),
+    () => ({ op: LIST, why: 'limit=0', path: '/api/v1/hosts?limit=0', status: 400 }),
+    () => ({
+      op: LIST,
+      why: 'no credentials',
+      path: '/api/v1/hosts',
+      options: { token: null },
+      status: 401,
+    }),
+    () => ({
+      op: LIST,
+      why: 'Accept nothing producible',
+      path: '/api/v1/hosts',
+      options: { headers: { Accept: 'application/xml' } },
+      status: 406,
+    }),
+
+    async () => ({
+      op: JOIN,
+      why: 'a real agent joins',
+      path: '/api/v1/hosts/join',
+      options: join((await freshHost('conf-joined')).token),
+      status: 200,
+    }),
+    async () => ({
+      op: JOIN,
+      why: 'the agent cannot be reached at the address given',
+      path: '/api/v1/hosts/join',
+      options: join((await freshHost('conf-unreachable')).token, 'unix:///nonexistent/agent.sock'),
+      status: 503,
+    }),
+    () => ({
+      op: JOIN,
+      why: 'a malformed request',
+      path: '/api/v1/hosts/join',
+      options: { json: { token: 'x' }, token: null },
+      status: 400,
+    }),
+    () => ({
+      op: JOIN,
+      why: 'a wrong token',
+      path: '/api/v1/hosts/join',
+      options: join(wrongToken),
+      status: 401,
+    }),
+    () => ({
+      op: JOIN,
+      why: 'over 1 MiB',
+      path: '/api/v1/hosts/join',
+      options: { json: { token: 'x'.repeat(1024 * 1024) }, token: null },
+      status: 413,
+    }),
+    () => ({
+      op: JOIN,
+      why: 'text/plain',
+      path: '/api/v1/hosts/join',
+      options: { body: 'token', contentType: 'text/plain', token: null },
+      status: 415,
+    }),
+
+    () => ({ op: READ, why: 'a host', path: '/api/v1/hosts/conf-joined', status: 200 }),
+    () => ({
+      op: READ,
+      why: 'a host, for a viewer, as YAML',
+      path: '/api/v1/hosts/conf-host',
+      options: { token: world.viewer.token, headers: { Accept: 'application/yaml' } },
+      status: 200,
+    }),
+    () => ({
+      op: READ,
+      why: 'an unknown query parameter',
+      path: '/api/v1/hosts/conf-host?all=1',
+      status: 400,
+    }),
+    () => ({
+      op: READ,
+      why: 'no credentials',
+      path: '/api/v1/hosts/conf-host',
+      options: { token: null },
+      status: 401,
+    }),
+    () => ({ op: READ, why: 'unknown', path: '/api/v1/hosts/nope', status: 404 }),
+
+    () => ({
+      op: PATCH,
+      why: 'change labels and address',
+      path: '/api/v1/hosts/conf-host',
+      options: { json: { labels: { zone: 'b' }, address: 'conf-host.example.com:7443' } },
+      status: 200,
+    }),
+    () => ({
+      op: PATCH,
+      why: 'nothing to change',
+      path: '/api/v1/hosts/conf-host',
+      options: { json: {} },
+      status: 400,
+    }),
+    () => ({
+      op: PATCH,
+      why: 'no credentials',
+      path: '/api/v1/hosts/conf-host',
+      options: { json: { labels: {} }, token: null },
+      status: 401,
+    }),
+    () => ({
+      op: PATCH,
+      why: 'not an administrator',
+      path: '/api/v1/hosts/conf-host',
+      options: { json: { labels: {} }, token: world.viewer.token },
+      status: 403,
+    }),
+    () => ({
+      op: PATCH,
+      why: 'unknown',
+      path: '/api/v1/hosts/nope',
+      options: { json: { labels: {} } },
+      status: 404,
+    }),
+    () => ({
+      op: PATCH,
+      why: 'text/plain',
+      path: '/api/v1/hosts/conf-host',
+      options: { body: 'labels', contentType: 'text/plain' },
+      status: 415,
+    }),
+
+    () => ({
+      op: TOKEN,
+      why: 'a new join token',
+      path: '/api/v1/hosts/conf-unreachable/join-token',
+      options: { json: { expiresInSeconds: 120 } },
+      status: 200,
+    }),
+    () => ({
+      op: TOKEN,
+      why: 'too short a life',
+      path: '/api/v1/hosts/conf-host/join-token',
+      options: { json: { expiresInSeconds: 1 } },
+      status: 400,
+    }),
+    () => ({
+      op: TOKEN,
+      why: 'no credentials',
+      path: '/api/v1/hosts/conf-host/join-token',
+      options: { json: {}, token: null },
+      status: 401,
+    }),
+    () => ({
+      op: TOKEN,
+      why: 'not an administrator',
+      path: '/api/v1/hosts/conf-host/join-token',
+      options: { json: {}, token: world.viewer.token },
+      status: 403,
+    }),
+    () => ({
+      op: TOKEN,
+      why: 'unknown',
+      path: '/api/v1/hosts/nope/join-token',
+      options: { json: {} },
+      status: 404,
+    }),
+
+    async () => {
+      // A workspace placed on the host keeps it from being removed.
+      const store = await openDataStore({ dataDir: api.server.dataDir, projectRoot: PROJECT_ROOT });
+      const ws = await store.workspaces.get({
+        ecosystem: 'conf',
+        domain: 'dom',
+        app: 'app',
+        name: 'ws',
+      });
+      await store.placements.set({
+        workspaceId: ws.id,
+        host: 'conf-table',
+        containerName: 'dvm_conf_dom_app_ws',
+        image: 'busybox',
+        desired: 'stopped',
+      });
+      await store.close();
+      return {
+        op: DELETE,
+        why: 'a workspace is placed on it',
+        path: '/api/v1/hosts/conf-table',
+        status: 409,
+      };
+    },
+    () => ({ op: DELETE, why: 'remove', path: '/api/v1/hosts/conf-yaml', status: 204 }),
+    () => ({
+      op: DELETE,
+      why: 'an unknown query parameter',
+      path: '/api/v1/hosts/conf-host?cascade=true',
+      status: 400,
+    }),
+    () => ({
+      op: DELETE,
+      why: 'no credentials',
+      path: '/api/v1/hosts/conf-host',
+      options: { token: null },
+      status: 401,
+    }),
+    () => ({
+      op: DELETE,
+      why: 'not an administrator',
+      path: '/api/v1/hosts/conf-host',
+      options: { token: world.viewer.token },
+      status: 403,
+    }),
+    () => ({ op: DELETE, why: 'unknown', path: '/api/v1/hosts/nope', status: 404 }),
+
+    // The joined agent runs a workspace: an app on that host, with a path under its allowed root.
+    async () => {
+      await api.must('POST', '/api/v1/apply', 200, {
+        json: [
+          manifest(
+            'App',
+            { name: 'runapp', ecosystem: 'conf', domain: 'dom' },
+            { host: 'conf-joined', path: path.join(agentDir, 'src') },
+          ),
+          manifest(
+            'Workspace',
+            { name: 'run', ecosystem: 'conf', domain: 'dom', app: 'runapp' },
+            { image: { name: requireBaseImage() } },
+          ),
+        ],
+      });
+      return {
+        op: `POST ${RUN_ITEM}/start`,
+        why: 'start on the joined agent',
+        path: `${fill(RUN_ITEM, 'conf', 'dom', 'runapp', 'run')}/start`,
+        status: 200,
+      };
+    },
+    () => ({
+      op: `POST ${RUN_ITEM}/stop`,
+      why: 'stop, answered as YAML',
+      path: `${fill(RUN_ITEM, 'conf', 'dom', 'runapp', 'run')}/stop?output=yaml`,
+      status: 200,
+    }),
+    () => ({
+      op: `DELETE ${RUN_ITEM}`,
+      why: 'delete the workspace, removing its container from the host',
+      path: fill(RUN_ITEM, 'conf', 'dom', 'runapp', 'run'),
+      status: 200,
+    }),
+  ];
+}
+
+const RUN_ITEM = '/api/v1/ecosystems/{eco}/domains/{dom}/apps/{app}/workspaces/{ws}';
+
 // ---------------------------------------------------------------------------------------------
 // The tests
 // ---------------------------------------------------------------------------------------------
@@ -1595,7 +2006,12 @@ describe('OpenAPI conformance', () => {
   });
 
   it('every operation, called with real requests, answers what the document declares', async () => {
-    const calls = [...LEVELS.flatMap(resourceCalls), ...otherCalls()];
+    const calls = [
+      ...LEVELS.flatMap(resourceCalls),
+      ...otherCalls(),
+      ...lifecycleCalls(),
+      ...hostCalls(),
+    ];
     for (const make of calls) await run(await make());
 
     const operations: string[] = [];

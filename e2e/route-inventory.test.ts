@@ -406,6 +406,68 @@ const ROUTES: Record<string, Entry> = {
     denied: { user: 404 },
   },
 
+  // Start and stop reach a host; this server has none (DVM_LOCAL_AGENT=off, no agent joined) and
+  // the fixture workspace has no image, so a caller past authorisation gets start's 409 "no image"
+  // (or 503 "no healthy host") and stop's 409 "never started". e2e/workspace-lifecycle.test.ts
+  // proves the 200s against a real agent.
+  'POST /api/v1/ecosystems/[eco]/domains/[dom]/apps/[app]/workspaces/[ws]/start': {
+    min: 'developer',
+    scope: 'write',
+    request: () => ({ path: '/api/v1/ecosystems/eco/domains/dom/apps/app/workspaces/ws/start' }),
+    ok: [200, 409, 503],
+    denied: { user: 404 },
+  },
+  'POST /api/v1/ecosystems/[eco]/domains/[dom]/apps/[app]/workspaces/[ws]/stop': {
+    min: 'developer',
+    scope: 'write',
+    request: () => ({ path: '/api/v1/ecosystems/eco/domains/dom/apps/app/workspaces/ws/stop' }),
+    ok: [200, 409],
+    denied: { user: 404 },
+  },
+
+  // Hosts are outside every ecosystem: anyone signed in reads them, administrators manage them.
+  'GET /api/v1/hosts': { min: 'user', scope: 'read', request: () => ({ path: '/api/v1/hosts' }) },
+  'POST /api/v1/hosts': {
+    min: 'admin',
+    scope: 'admin',
+    request: (fx) => ({ path: '/api/v1/hosts', body: { name: fx.uniqueName('host') } }),
+    ok: 201,
+  },
+  'GET /api/v1/hosts/[name]': {
+    min: 'user',
+    scope: 'read',
+    request: () => ({ path: '/api/v1/hosts/host' }),
+  },
+  'PATCH /api/v1/hosts/[name]': {
+    min: 'admin',
+    scope: 'admin',
+    request: () => ({ path: '/api/v1/hosts/host', body: { labels: { inventory: 'patch' } } }),
+  },
+  'DELETE /api/v1/hosts/[name]': {
+    min: 'admin',
+    scope: 'admin',
+    request: async (fx) => ({ path: `/api/v1/hosts/${await fx.spareHost()}` }),
+    ok: 204,
+  },
+  'POST /api/v1/hosts/[name]/join-token': {
+    min: 'admin',
+    scope: 'admin',
+    request: () => ({ path: '/api/v1/hosts/host/join-token', body: {} }),
+  },
+  'POST /api/v1/hosts/join': {
+    public: true,
+    why: 'an agent joining has no account: the one-time join token in the body is its credential, checked and throttled per address by joinHost (a wrong one is 401)',
+    request: {
+      path: '/api/v1/hosts/join',
+      body: {
+        token: `dvmj_${'A'.repeat(43)}`,
+        address: '127.0.0.1:9',
+        credential: 'inventory-credential-0123456789abcdef',
+      },
+    },
+    ok: 401,
+  },
+
   // What apply needs depends on the manifests: a workspace needs a developer of its ecosystem.
   'POST /api/v1/apply': {
     min: 'developer',
@@ -676,6 +738,8 @@ interface Fixtures {
    * fresh ecosystem gets owner, developer and viewer as members. Returns its name.
    */
   spare(level: 'ecosystem' | 'domain' | 'app' | 'workspace'): Promise<string>;
+  /** A fresh host (no agent, nothing placed on it), made through the store. Returns its name. */
+  spareHost(): Promise<string>;
 }
 
 let server: ServerProcess | undefined;
@@ -784,6 +848,7 @@ beforeAll(async () => {
   await store.domains.create({ ecosystem: 'eco' }, { name: 'dom' });
   await store.apps.create({ ecosystem: 'eco', domain: 'dom' }, { name: 'app', spec: APP_SPEC });
   await store.workspaces.create({ ecosystem: 'eco', domain: 'dom', app: 'app' }, { name: 'ws' });
+  await store.hosts.create({ name: 'host' });
 
   const adminToken = await basicToken(ADMIN_EMAIL, PASSWORD, 'admin');
   const admin = (
@@ -847,6 +912,11 @@ beforeAll(async () => {
       else if (level === 'app') {
         await store!.apps.create({ ecosystem: 'eco', domain: 'dom' }, { name, spec: APP_SPEC });
       } else await store!.workspaces.create(parents, { name });
+      return name;
+    },
+    async spareHost() {
+      const name = `spare-host-${++counter}`;
+      await store!.hosts.create({ name });
       return name;
     },
     async spareMember() {
@@ -1300,7 +1370,10 @@ describe('resource API details', () => {
     expect(problem.detail).toContain('?cascade=true');
     const removed = await send('DELETE', { path: `${path}?cascade=true` }, as('developer'));
     expect(removed.status, describeAnswer(removed)).toBe(200);
-    expect(removed.json()).toEqual({ removed: { ecosystem: 0, domain: 0, app: 1, workspace: 1 } });
+    expect(removed.json()).toEqual({
+      removed: { ecosystem: 0, domain: 0, app: 1, workspace: 1 },
+      containers: { removed: 0, left: [] },
+    });
   });
 
   it('apply: problems name the document, Project is converted with a Warning, dry runs write nothing', async () => {

@@ -8,8 +8,8 @@ import { invalidErrors } from './test-helpers';
 
 const ecosystem = (name: string) =>
   `apiVersion: devopsmaestro.io/v1\nkind: Ecosystem\nmetadata:\n  name: ${name}\n`;
-const workspace = (name: string, image: string) =>
-  `apiVersion: devopsmaestro.io/v1\nkind: Workspace\nmetadata:\n  name: ${name}\n  app: api\nspec:\n  image:\n    name: ${image}\n`;
+const workspace = (name: string, image: string, extra = '') =>
+  `apiVersion: devopsmaestro.io/v1\nkind: Workspace\nmetadata:\n  name: ${name}\n  app: api\nspec:\n  image:\n    name: ${image}\n${extra}`;
 
 /** Asserts INVALID, and that it came quickly: hostile input must not cost much time. */
 function expectFastInvalid(text: string, messagePart: string) {
@@ -50,8 +50,10 @@ describe('multi-document YAML', () => {
   });
 
   it('prefixes warnings with the document index', () => {
-    const { warnings } = parseManifests([ecosystem('a'), workspace('dev', 'img:1')].join('---\n'));
-    expect(warnings).toEqual(['[1].spec.image is stored but not applied yet']);
+    const { warnings } = parseManifests(
+      [ecosystem('a'), workspace('dev', 'img:1', '  shell:\n    type: zsh\n')].join('---\n'),
+    );
+    expect(warnings).toEqual(['[1].spec.shell is stored but not applied yet']);
   });
 
   it('skips empty documents but keeps the indexes the user sees', () => {

@@ -10,16 +10,15 @@ afterEach(() => Object.assign(APPLIED_SPEC_PATHS, appliedBefore));
 describe('not-yet-applied fields', () => {
   it('reports every top-level spec field of the notes workspace example', () => {
     const { resource, warnings } = parseManifests(NOTES_EXAMPLES.workspace).items[0]!;
+    // image.name, env, mounts and the container settings are applied by `start` (P1.4).
     const paths = [
-      'image',
+      'image.buildFrom',
+      'image.baseImage',
       'build',
       'shell',
       'terminal',
       'nvim',
-      'mounts',
       'sshKey',
-      'env',
-      'container',
     ].map((key) => `spec.${key}`);
     expect(notYetAppliedPaths(resource)).toEqual(paths);
     expect(warnings).toEqual(
@@ -29,14 +28,13 @@ describe('not-yet-applied fields', () => {
 
   it('reports the App fields, and nothing for an empty spec', () => {
     const { resource } = parseManifests(NOTES_EXAMPLES.app).items[0]!;
+    // path, host, git and env are applied by workspace start (P1.4).
     expect(notYetAppliedPaths(resource)).toEqual([
-      'spec.path',
       'spec.language',
       'spec.build',
       'spec.dependencies',
       'spec.services',
       'spec.ports',
-      'spec.env',
       'spec.workspaces',
     ]);
     expect(parseManifests(NOTES_EXAMPLES.domain).items[0]!.warnings).toEqual([]);
@@ -46,7 +44,7 @@ describe('not-yet-applied fields', () => {
     expect(parseManifests(NOTES_EXAMPLES.ecosystem).items[0]!.warnings).toEqual([]);
     const { resource } = parseManifests(ORIGINAL_OUTPUT.workspace).items[0]!;
     // build: {devStage: {}} and shell: {type: ""} say nothing.
-    expect(notYetAppliedPaths(resource)).toEqual(['spec.image', 'spec.nvim', 'spec.container']);
+    expect(notYetAppliedPaths(resource)).toEqual(['spec.nvim']);
   });
 
   it('reports siblings one by one once a deeper path is applied', () => {

@@ -11,8 +11,20 @@ import type { ResourceKind } from './manifest';
 export const APPLIED_SPEC_PATHS: Record<ResourceKind, readonly string[]> = {
   Ecosystem: [],
   Domain: [],
-  App: [],
-  Workspace: [],
+  // Where the source comes from and the env every workspace gets (lib/domain/runtime).
+  App: ['spec.path', 'spec.host', 'spec.git', 'spec.env'],
+  // What `start` gives the container (lib/domain/runtime/container-plan.ts).
+  Workspace: [
+    'spec.image.name',
+    'spec.env',
+    'spec.mounts',
+    'spec.container.user',
+    'spec.container.uid',
+    'spec.container.gid',
+    'spec.container.workingDir',
+    'spec.container.command',
+    'spec.container.resources',
+  ],
 };
 
 type Json = unknown;

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionContext } from './action-context';
 import { allowedActions, authorize, type Action } from './authorize';
 import { createObject } from './create-object';
+import { createHost } from './hosts/create-host';
+import { listHosts } from './hosts/list-hosts';
 import { createUser } from './create-user';
 import { deleteObject } from './delete-object';
 import { getObject } from './get-object';
@@ -40,6 +42,8 @@ const ALLOWED: Record<Persona, Action[]> = {
     'users.read',
     'users.manage',
     'audit.read',
+    'hosts.read',
+    'hosts.manage',
   ],
   owner: [
     'read',
@@ -50,10 +54,12 @@ const ALLOWED: Record<Persona, Action[]> = {
     'workspace.operate',
     'members.manage',
     'audit.read',
+    'hosts.read',
   ],
-  developer: ['read', 'app.write', 'workspace.write', 'workspace.operate'],
-  viewer: ['read'],
-  outsider: [],
+  developer: ['read', 'app.write', 'workspace.write', 'workspace.operate', 'hosts.read'],
+  viewer: ['read', 'hosts.read'],
+  // Hosts are outside every ecosystem: anyone signed in sees them.
+  outsider: ['hosts.read'],
 };
 
 /** The least token scope each action needs; sessions are not capped. */
@@ -70,6 +76,8 @@ const SCOPE_NEEDED: Record<Action, Credential> = {
   'ecosystem.create': 'admin',
   'ecosystem.delete': 'admin',
   'users.manage': 'admin',
+  'hosts.read': 'read',
+  'hosts.manage': 'admin',
 };
 
 /** Actions on one ecosystem: people who cannot read it must not learn it exists. */
@@ -95,6 +103,7 @@ const MUTATES = new Set<Action>([
   'workspace.write',
   'members.manage',
   'users.manage',
+  'hosts.manage',
 ]);
 
 const RANK: Record<Credential, number> = { read: 0, write: 1, admin: 2, session: 3 };
@@ -186,6 +195,13 @@ async function attempt(world: World, ctx: ActionContext, action: Action) {
       break;
     case 'audit.read':
       run = () => listAudit(ctx, { ecosystem: eco });
+      break;
+    case 'hosts.read':
+      run = () => listHosts(ctx);
+      break;
+    case 'hosts.manage':
+      run = () => createHost(ctx, { name: `host-${n}` });
+      check = async () => (await world.store.hosts.find(`host-${n}`)) !== undefined;
       break;
   }
   const before = await auditCount(world.store);
@@ -283,12 +299,14 @@ describe.each(DIALECTS)('role matrix on %s', (dialect) => {
       'app.write',
       'workspace.write',
       'workspace.operate',
+      'hosts.read',
     ]);
-    expect(await allowedActions(world.ctx('outsider'), 'controls')).toEqual([]);
+    expect(await allowedActions(world.ctx('outsider'), 'controls')).toEqual(['hosts.read']);
     expect(await allowedActions(await world.tokenCtx('admin', 'read'), 'controls')).toEqual([
       'read',
       'users.read',
       'audit.read',
+      'hosts.read',
     ]);
   });
 

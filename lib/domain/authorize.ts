@@ -20,11 +20,15 @@ export type Action =
   | 'members.manage'
   | 'users.read'
   | 'users.manage'
-  | 'audit.read';
+  | 'audit.read'
+  | 'hosts.read'
+  | 'hosts.manage';
 
 export interface Permission {
-  /** Ecosystem roles allowed; empty means administrators only. */
+  /** Ecosystem roles allowed; empty means administrators only (unless `everyone`). */
   roles: readonly EcosystemRole[];
+  /** Any signed-in user may, whatever their roles: for things outside every ecosystem. */
+  everyone?: boolean;
   /** The least token scope that may do it. */
   scope: TokenScope;
   /** For messages: "… to <what>". */
@@ -57,6 +61,10 @@ export const PERMISSIONS: Readonly<Record<Action, Permission>> = {
   'users.read': { roles: [], scope: 'read', what: 'list users' },
   'users.manage': { roles: [], scope: 'admin', what: 'manage users' },
   'audit.read': { roles: ['owner'], scope: 'read', what: 'read the audit log' },
+  // Everyone sees which hosts exist and how they are, to understand where workspaces run;
+  // registering agents decides where code runs, so only administrators manage hosts.
+  'hosts.read': { roles: [], everyone: true, scope: 'read', what: 'see hosts' },
+  'hosts.manage': { roles: [], scope: 'admin', what: 'register, change or remove hosts' },
 };
 
 export const ACTIONS = Object.keys(PERMISSIONS) as Action[];
@@ -110,6 +118,7 @@ function decide(
 ): Grant | AppError {
   const permission = PERMISSIONS[action];
   if (ctx.principal.user.isAdmin) return scopeProblem(ctx, action) ?? { admin: true };
+  if (permission.everyone) return scopeProblem(ctx, action) ?? { admin: false };
   if (permission.roles.length === 0) {
     return forbidden(`Only administrators can ${permission.what}.`);
   }

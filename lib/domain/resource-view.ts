@@ -3,7 +3,7 @@
 
 import type { DeprecatedKind } from '@/lib/contracts/manifest';
 import { KIND_OF_LEVEL, toManifest, type ManifestOutput } from '@/lib/contracts/resource';
-import type { StoredObject } from '@/lib/store/data-store';
+import type { JsonObject, StoredObject } from '@/lib/store/data-store';
 
 /** Output only: identity and bookkeeping, never accepted on input. */
 export interface ResourceStatus {
@@ -35,9 +35,9 @@ export function resourceStatus(stored: StoredObject): ResourceStatus {
 }
 
 /** The manifest of a stored object with its status, as GET and the write use cases return it. */
-export function toResourceManifest(stored: StoredObject): ManifestOutput {
+export function toResourceManifest(stored: StoredObject, extra: JsonObject = {}): ManifestOutput {
   return toManifest(KIND_OF_LEVEL[stored.level], stored, {
-    status: { ...resourceStatus(stored) },
+    status: { ...resourceStatus(stored), ...extra },
   });
 }
 

@@ -20,12 +20,28 @@ export interface HostPlatform {
   active: boolean;
 }
 
+export interface HostCapacity {
+  /** CPUs the engine can schedule on. */
+  cpus: number;
+  memoryBytes: number;
+  /** Managed workspace containers running now (the load used for placement). */
+  runningWorkspaces: number;
+}
+
 export interface AgentInfo {
   agentVersion: string;
   hostName: string;
   platforms: HostPlatform[];
   /** The container runtime implementation, e.g. `docker`. */
   runtime: string;
+  /** Image builders this host offers, e.g. `docker-api`, `buildkit` (filled by P1.5). */
+  builders: string[];
+  /** Host path roots workspaces may mount (realpaths). */
+  allowedRoots: string[];
+  capacity: HostCapacity;
+  /** True when the agent reached its engine just now; false with `engineError` otherwise. */
+  engineReachable: boolean;
+  engineError?: string;
 }
 
 export interface WorkspaceRef {
@@ -54,6 +70,17 @@ export interface WorkspaceSpec {
   mounts?: WorkspaceMount[];
   /** Default `none`. */
   networkMode?: string;
+  /** `name`, `uid` or `uid:gid`; empty: the image's user. Root is never forced on. */
+  user?: string;
+  /** CPU limit (e.g. 1.5); unset: no limit. */
+  cpus?: number;
+  /** Memory limit in bytes; unset: no limit. */
+  memoryBytes?: number;
+  /**
+   * Source from git: on first creation the agent clones `url` at `ref` into the named volume,
+   * which is mounted at `target` (normally /workspace). The volume is kept across recreation.
+   */
+  gitSource?: { url: string; ref?: string; volume: string; target: string };
 }
 
 export interface WorkspaceState {
@@ -65,6 +92,51 @@ export interface WorkspaceState {
   image: string;
 }
 
+export interface RemoveOptions {
+  /** Also remove these named volumes (e.g. the git source volume). Missing ones are ignored. */
+  volumes?: string[];
+  /** Also remove this image; an image still used by another container is kept (not an error). */
+  image?: string;
+}
+
+export interface ExecOptions {
+  command: string[];
+  tty: boolean;
+  /** Initial size when `tty`. */
+  cols?: number;
+  rows?: number;
+  env?: Record<string, string>;
+  user?: string;
+  workingDir?: string;
+}
+
+/** A running exec in a workspace container, over one bidirectional stream. */
+export interface ExecSession {
+  write(data: Uint8Array | string): void;
+  /** Only meaningful with a TTY. */
+  resize(cols: number, rows: number): void;
+  /** Ends stdin (EOF for the process). */
+  closeStdin(): void;
+  /** Output in order; `stream` is always `stdout` with a TTY. */
+  onOutput(listener: (data: Buffer, stream: 'stdout' | 'stderr') => void): void;
+  /** Resolves with the exit code when the process ends; rejects with an AppError on failure. */
+  readonly exited: Promise<{ exitCode: number }>;
+  /** Ends the stream (and kills the process where the runtime can). */
+  cancel(): void;
+}
+
+/** Heartbeats and container state changes from the host, in order. */
+export type AgentEvent =
+  | { type: 'heartbeat'; at: Date; engineReachable: boolean; engineError?: string }
+  | { type: 'container'; at: Date; workspace: WorkspaceState };
+
+export interface WatchHandle {
+  onEvent(listener: (event: AgentEvent) => void): void;
+  /** Resolves when the stream ends (cancel, agent gone); rejects never. */
+  readonly ended: Promise<{ reason: string }>;
+  cancel(): void;
+}
+
 export interface HostAgent {
   info(): Promise<AgentInfo>;
   ensure(spec: WorkspaceSpec): Promise<WorkspaceState>;
@@ -72,11 +144,15 @@ export interface HostAgent {
   /** SIGTERM, then SIGKILL after `timeoutSeconds` (the agent's default: 10 s). */
   stop(name: string, options?: { timeoutSeconds?: number }): Promise<void>;
   /** A missing container is not an error. */
-  remove(name: string): Promise<void>;
+  remove(name: string, options?: RemoveOptions): Promise<void>;
   /** `missing` (not an error) when there is none. */
   inspect(name: string): Promise<WorkspaceState>;
   /** Managed workspace containers whose labels include every given key=value. */
   list(labelFilter?: Record<string, string>): Promise<WorkspaceState[]>;
+  /** Runs a command in a running container. NOT_FOUND when missing, CONFLICT when stopped. */
+  exec(name: string, options: ExecOptions): ExecSession;
+  /** Heartbeats every `intervalMs` (default 2000) plus container events, until cancelled. */
+  watch(options?: { intervalMs?: number }): WatchHandle;
   /** Closes the connection; later calls fail. */
   close(): void;
 }

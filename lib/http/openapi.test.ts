@@ -47,7 +47,7 @@ function servedRoutes(): Map<string, string> {
     for (const method of exported) {
       // The method's own line, plus the body of the shared handler it delegates to, if any.
       const line = new RegExp(`export\\s+const\\s+${method}\\b.*`).exec(source)?.[0] ?? source;
-      const handler = /\b(\w+Handler)\(/.exec(line)?.[1];
+      const handler = /\b(\w+Handler)\b/.exec(line)?.[1];
       served.set(
         `${method} ${urlPath}`,
         handler ? `${line}\n${SHARED_HANDLERS.get(handler) ?? ''}` : source,
@@ -57,12 +57,14 @@ function servedRoutes(): Map<string, string> {
   return served;
 }
 
-/** lib/http/resource-handlers.ts cut into its exported handler factories, by name. */
+/** The shared handler modules cut into their exported handlers (factories or constants), by name. */
 const SHARED_HANDLERS = new Map(
-  readFileSync(path.join(ROOT, 'lib', 'http', 'resource-handlers.ts'), 'utf8')
-    .split(/(?=^export function )/m)
-    .map((part) => [/^export function (\w+)/.exec(part)?.[1] ?? '', part] as const)
-    .filter(([name]) => name !== ''),
+  ['resource-handlers.ts', 'workspace-handlers.ts'].flatMap((file) =>
+    readFileSync(path.join(ROOT, 'lib', 'http', file), 'utf8')
+      .split(/(?=^export (?:function|const) )/m)
+      .map((part) => [/^export (?:function|const) (\w+)/.exec(part)?.[1] ?? '', part] as const)
+      .filter(([name]) => name !== ''),
+  ),
 );
 
 const document = buildOpenApiDocument();

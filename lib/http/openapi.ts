@@ -10,6 +10,14 @@
 // e2e/route-inventory.test.ts validates every successful answer it gets against this document.
 
 import { z } from 'zod';
+import {
+  createHostRequest,
+  hostJoinTokenSchema,
+  hostManifestSchema,
+  joinHostRequest,
+  joinTokenRequest,
+  patchHostRequest,
+} from '@/lib/contracts/host';
 import { RESOURCE_KINDS, type ResourceKind } from '@/lib/contracts/manifest';
 import {
   auditQuery,
@@ -28,6 +36,7 @@ import {
   deleteQuery,
   exportQuery,
   getQuery,
+  lifecycleQuery,
   listQuery,
   noQuery,
   writeQuery,
@@ -78,6 +87,8 @@ interface Operation {
   problems: readonly number[];
   /** HTTP Basic (email:password) is accepted too: only POST /api/v1/tokens. */
   basic?: boolean;
+  /** No session or token: the request carries its own credential (POST /api/v1/hosts/join). */
+  public?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -93,6 +104,10 @@ const INPUT_SCHEMAS: Record<string, z.ZodType> = {
   UpdateUserRequest: updateUserRequest,
   SetMemberRequest: setMemberRequest,
   MintTicketRequest: mintTicketRequest,
+  CreateHostRequest: createHostRequest,
+  PatchHostRequest: patchHostRequest,
+  JoinTokenRequest: joinTokenRequest,
+  JoinHostRequest: joinHostRequest,
 };
 
 const OUTPUT_SCHEMAS: Record<string, z.ZodType> = {
@@ -111,6 +126,9 @@ const OUTPUT_SCHEMAS: Record<string, z.ZodType> = {
   AuditPage: pageOf(auditEventSchema),
   Ticket: ticketSchema,
   OpenApiDocument: openApiDocumentSchema,
+  Host: hostManifestSchema,
+  HostPage: pageOf(hostManifestSchema),
+  HostJoinToken: hostJoinTokenSchema,
 };
 
 for (const kind of RESOURCE_KINDS) {
@@ -180,6 +198,34 @@ const LEVELS: LevelInfo[] = [
     reader: 'Any member of the ecosystem (scope `read`); others get 404.',
   },
 ];
+
+const CONTAINERS_NOTE =
+  'The containers of the workspaces it removes are removed from their hosts first: `?removeImage=true` also removes their images (an image another container uses is kept), `?removeVolume=true` the volumes their git sources were cloned into (host paths are never touched). A host that cannot be reached stops the delete with 503 UNAVAILABLE naming it, unless `?force=true`, which deletes the records and leaves those containers behind (listed in the answer).';
+
+const WORKSPACE_ITEM = '/api/v1/ecosystems/{eco}/domains/{dom}/apps/{app}/workspaces/{ws}';
+
+function lifecycleOperation(action: 'start' | 'stop'): Operation {
+  return {
+    summary: action === 'start' ? 'Start a workspace' : 'Stop a workspace',
+    description:
+      action === 'start'
+        ? 'For developers and owners of the ecosystem (scope `write`). The first start places the workspace on a host (the host its app names, else a healthy host whose allowed roots hold the app path, else — for git sources — the least loaded healthy host its `host.devopsmaestro.io/…` labels select); later starts stay there. The container is created, or recreated when the spec changed (the source volume is kept), and started. The answer is the workspace whose status carries the state read back from the host (`state`, `desiredState`, `host`, `container`, `image`, `reason`). 503 UNAVAILABLE when no healthy host fits or the host cannot be reached; the detail says which and why.'
+        : 'For developers and owners of the ecosystem (scope `write`). Stops the container (SIGTERM, then SIGKILL after 10 s) and answers with the workspace whose status carries the state read back from the host. 409 CONFLICT for a workspace that was never started; 503 UNAVAILABLE when its host cannot be reached or is unhealthy.',
+    tag: 'Workspaces',
+    query: lifecycleQuery,
+    success: {
+      status: 200,
+      description: 'The workspace, its status carrying the runtime state.',
+      schema: 'Workspace',
+      formats: OUTPUT_FORMATS,
+      headers: ['ETag'],
+    },
+    problems: [400, 403, 404, 406, 409, 503],
+  };
+}
+
+const HOSTS_NOTE =
+  'Hosts are `kind: Host` manifests in answers only: /api/v1/apply does not accept them (yet). No answer ever carries an agent credential.';
 
 const WARNINGS_NOTE =
   'Warnings about the manifest (fields stored but not acted on yet, a converted Project) come as `Warning: 299 - "…"` headers, one per warning.';
@@ -264,16 +310,17 @@ function resourceOperations(level: LevelInfo): Record<string, Operation> {
     },
     [`DELETE ${level.item}`]: {
       summary: `Delete a ${kind.toLowerCase()}`,
-      description: `For ${level.deleter ?? level.writer}. Refused with 409 HAS_CHILDREN while objects exist below it, unless \`?cascade=true\`.`,
+      description: `For ${level.deleter ?? level.writer}. Refused with 409 HAS_CHILDREN while objects exist below it, unless \`?cascade=true\`. ${CONTAINERS_NOTE}`,
       tag,
       query: deleteQuery,
       success: {
         status: 200,
-        description: 'What was removed, per level.',
+        description:
+          'What was removed, per level, and the workspace containers removed from hosts.',
         schema: 'DeleteResult',
         formats: OUTPUT_FORMATS,
       },
-      problems: [400, 403, 404, 406, 409],
+      problems: [400, 403, 404, 406, 409, 503],
     },
   };
 }
@@ -281,6 +328,108 @@ function resourceOperations(level: LevelInfo): Record<string, Operation> {
 /** Every route and method under /api/v1. */
 export const ROUTES: Record<string, Operation> = {
   ...Object.assign({}, ...LEVELS.map(resourceOperations)),
+
+  [`POST ${WORKSPACE_ITEM}/start`]: lifecycleOperation('start'),
+  [`POST ${WORKSPACE_ITEM}/stop`]: lifecycleOperation('stop'),
+
+  'GET /api/v1/hosts': {
+    summary: 'List hosts',
+    description: `Any signed-in user (scope \`read\`): names, addresses, labels and health. Keyset pages: \`?limit=\` and \`?cursor=\`; \`?labelSelector=\` filters by labels. ${HOSTS_NOTE}`,
+    tag: 'Hosts',
+    query: listQuery,
+    success: {
+      status: 200,
+      description: 'A page of hosts.',
+      schema: 'HostPage',
+      formats: OUTPUT_FORMATS,
+      headers: ['Link'],
+    },
+    problems: [400, 406],
+  },
+  'POST /api/v1/hosts': {
+    summary: 'Register a host',
+    description: `Administrators (scope \`admin\`). The answer carries a one-time join token (\`dvmj_…\`, valid 1 h unless \`expiresInSeconds\` says otherwise) — shown this once, stored as a hash. Start the agent with it: \`dvm-agent --join-token … --control-plane <this server> --listen … --advertise …\`. The name \`join\` is reserved. ${HOSTS_NOTE}`,
+    tag: 'Hosts',
+    query: createQuery,
+    body: { schema: 'CreateHostRequest', mediaTypes: BODY_TYPES },
+    success: {
+      status: 201,
+      description: 'The host (pending) and its join token.',
+      schema: 'HostJoinToken',
+      formats: OUTPUT_FORMATS,
+      headers: ['Location'],
+    },
+    problems: [400, 403, 406, 409, 413, 415],
+  },
+  // Before /api/v1/hosts/{name}: the first template that matches a path answers for it.
+  'POST /api/v1/hosts/join': {
+    summary: 'Join an agent to its host',
+    description:
+      'What `dvm-agent --join-token …` calls; no session or API token — the one-time join token in the body is the credential (wrong tokens are throttled per client address: 429 with Retry-After). The control plane first asks the agent at `address` for its Info with `credential` (503 when it cannot, saying why; the token stays valid), then consumes the token, keeps the credential encrypted and marks the host healthy. A used, expired or unknown token is 401.',
+    tag: 'Hosts',
+    query: createQuery,
+    body: { schema: 'JoinHostRequest', mediaTypes: BODY_TYPES },
+    success: {
+      status: 200,
+      description: 'The host, joined.',
+      schema: 'Host',
+      formats: OUTPUT_FORMATS,
+    },
+    problems: [400, 406, 413, 415, 429, 503],
+    public: true,
+  },
+  'GET /api/v1/hosts/{name}': {
+    summary: 'Read a host',
+    description: `Any signed-in user (scope \`read\`). ${HOSTS_NOTE}`,
+    tag: 'Hosts',
+    query: getQuery,
+    success: {
+      status: 200,
+      description: 'The host with its status: health, last heartbeat, platforms, capacity.',
+      schema: 'Host',
+      formats: OUTPUT_FORMATS,
+    },
+    problems: [400, 404, 406],
+  },
+  'PATCH /api/v1/hosts/{name}': {
+    summary: "Change a host's address or labels",
+    description:
+      'Administrators (scope `admin`). The fields given replace the stored ones (`labels` as a whole).',
+    tag: 'Hosts',
+    query: createQuery,
+    body: { schema: 'PatchHostRequest', mediaTypes: BODY_TYPES },
+    success: {
+      status: 200,
+      description: 'The host after the change.',
+      schema: 'Host',
+      formats: OUTPUT_FORMATS,
+    },
+    problems: [400, 403, 404, 406, 413, 415],
+  },
+  'DELETE /api/v1/hosts/{name}': {
+    summary: 'Remove a host',
+    description:
+      'Administrators (scope `admin`). Refused with 409 CONFLICT while workspaces are placed on it (the detail says how many and which): delete those first.',
+    tag: 'Hosts',
+    query: noQuery,
+    success: { status: 204, description: 'Removed.' },
+    problems: [400, 403, 404, 409],
+  },
+  'POST /api/v1/hosts/{name}/join-token': {
+    summary: 'Issue a new join token',
+    description:
+      'Administrators (scope `admin`). For an agent that did not join in time, or to re-join a host (a new machine, a lost credential). The previous token stops working; the joined agent keeps working until another joins with the new token.',
+    tag: 'Hosts',
+    query: createQuery,
+    body: { schema: 'JoinTokenRequest', mediaTypes: BODY_TYPES },
+    success: {
+      status: 200,
+      description: 'The host and its new join token (shown this once).',
+      schema: 'HostJoinToken',
+      formats: OUTPUT_FORMATS,
+    },
+    problems: [400, 403, 404, 406, 413, 415],
+  },
 
   'POST /api/v1/apply': {
     summary: 'Apply manifests',
@@ -445,6 +594,7 @@ const PATH_PARAMETERS: Record<string, string> = {
   ws: 'Workspace name.',
   id: 'Id.',
   userId: 'User id.',
+  name: 'Host name.',
 };
 
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
@@ -456,8 +606,9 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   409: 'ALREADY_EXISTS, CONFLICT (If-Match / expectedVersion no longer matches) or HAS_CHILDREN.',
   413: 'PAYLOAD_TOO_LARGE: 1 MiB (4 MiB for apply).',
   415: 'UNSUPPORTED_MEDIA_TYPE: send JSON (or YAML where listed).',
-  429: 'THROTTLED: too many wrong passwords; see Retry-After.',
+  429: 'THROTTLED: too many wrong passwords (or join tokens); see Retry-After.',
   500: 'INTERNAL: a bug; quote the `id` to the operator.',
+  503: 'UNAVAILABLE: a host agent (or the database) cannot be reached; the detail says which and why.',
 };
 
 const HEADERS: Record<Header, { description: string; schema: JsonSchema }> = {
@@ -604,6 +755,7 @@ function operationObject(key: string, operation: Operation): JsonSchema {
     ...(operation.basic && {
       security: [{ bearerToken: [] }, { sessionCookie: [] }, { basicPassword: [] }],
     }),
+    ...(operation.public && { security: [] }),
   };
 }
 
@@ -620,7 +772,7 @@ export function buildOpenApiDocument(): JsonSchema {
       title: 'DevOpsMaestro API',
       version: '1',
       description:
-        'The REST API of the DevOpsMaestro control plane: ecosystems, domains, apps and workspaces as manifests, apply and export, identity. Every route needs credentials: a Bearer API token or the browser session. Errors are application/problem+json. See docs/api-auth.md.',
+        'The REST API of the DevOpsMaestro control plane: ecosystems, domains, apps and workspaces as manifests, apply and export, workspace start and stop, hosts, identity. Every route needs credentials — a Bearer API token or the browser session — except POST /api/v1/hosts/join, whose body carries a one-time join token. Errors are application/problem+json. See docs/api-auth.md.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     security: [{ bearerToken: [] }, { sessionCookie: [] }],
@@ -629,6 +781,7 @@ export function buildOpenApiDocument(): JsonSchema {
       'Domains',
       'Apps',
       'Workspaces',
+      'Hosts',
       'Apply and export',
       'Identity',
       'API',

@@ -2,7 +2,7 @@
 // file says which level it serves and how its URL names the object or the parent, and wraps the
 // handler in apiRoute itself (so authentication stays visible at every route).
 import { createResource } from '@/lib/domain/create-resource';
-import { deleteObject } from '@/lib/domain/delete-object';
+import { deleteWithRuntime } from '@/lib/domain/runtime/delete-with-runtime';
 import { getObject } from '@/lib/domain/get-object';
 import { listObjects } from '@/lib/domain/list-objects';
 import { patchResource } from '@/lib/domain/patch-resource';
@@ -89,12 +89,25 @@ export function patchHandler<P>(level: Level, keyOf: (params: P) => ObjectKey): 
   };
 }
 
-/** DELETE one object; `?cascade=true` removes everything below it too. */
+/**
+ * DELETE one object; `?cascade=true` removes everything below it too. Workspace containers under
+ * it are removed from their hosts first (`removeImage`, `removeVolume`, `force` say how).
+ */
 export function deleteHandler<P>(level: Level, keyOf: (params: P) => ObjectKey): Handler<P> {
-  return async ({ request, params, ctx }) => {
+  return async ({ request, params, ctx, runtime }) => {
     const { query, format } = resourceQuery(request, deleteQuery);
     const removed = await withCascadeHint(
-      deleteObject(ctx, defined({ level, key: keyOf(params), cascade: query.cascade })),
+      deleteWithRuntime(
+        { ...ctx, hosts: runtime.hosts },
+        level,
+        keyOf(params),
+        defined({
+          cascade: query.cascade,
+          removeImage: query.removeImage,
+          removeVolume: query.removeVolume,
+          force: query.force,
+        }),
+      ),
     );
     return deletedResponse(format, removed);
   };

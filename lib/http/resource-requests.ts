@@ -107,8 +107,20 @@ export const writeQuery = z.strictObject({
 /** `DELETE` of one object. */
 export const deleteQuery = z.strictObject({
   cascade: flag('Also delete everything below the object (otherwise 409 HAS_CHILDREN).'),
+  removeImage: flag(
+    "Also remove the workspaces' images from their hosts (an image another container uses is kept).",
+  ),
+  removeVolume: flag(
+    "Also remove the volumes the workspaces' git sources were cloned into (host paths are never touched).",
+  ),
+  force: flag(
+    'Delete the records even when a host cannot be reached to remove its containers; those containers are left behind.',
+  ),
   output,
 });
+
+/** `POST …/workspaces/{ws}/start` and `/stop`. */
+export const lifecycleQuery = z.strictObject({ output });
 
 /** `POST /api/v1/apply`. */
 export const applyQuery = z.strictObject({

@@ -9,7 +9,7 @@ import type { ListManifest } from '@/lib/contracts/resource';
 import type { ApplyResult } from '@/lib/domain/apply-manifests';
 import { toResourceManifest, type ResourceResult } from '@/lib/domain/resource-view';
 import { AppError, hasErrorCode } from '@/lib/errors';
-import type { DeleteResult, Page, StoredObject } from '@/lib/store/data-store';
+import type { DeleteResult, JsonObject, Page, StoredObject } from '@/lib/store/data-store';
 import { createRenderer } from '@/lib/render/resolve-renderer';
 import { safeLines } from '@/lib/render/text-layout';
 import { formatted, type OutputFormat } from './negotiate';
@@ -45,9 +45,13 @@ function etag(version: number): string {
   return `"${version}"`;
 }
 
-/** One object (GET). */
-export function objectResponse(format: OutputFormat, object: StoredObject): Response {
-  const manifest = toResourceManifest(object);
+/** One object (GET), with extra output-only status (a workspace's runtime state). */
+export function objectResponse(
+  format: OutputFormat,
+  object: StoredObject,
+  extraStatus?: JsonObject,
+): Response {
+  const manifest = toResourceManifest(object, extraStatus);
   return formatted(format, manifest, {
     headers: { ETag: etag(object.version) },
     table: { type: 'resource', item: manifest },
@@ -82,7 +86,7 @@ export function pageResponse(
   format: OutputFormat,
   page: Page<StoredObject>,
 ): Response {
-  const items: ManifestOutput[] = page.items.map(toResourceManifest);
+  const items: ManifestOutput[] = page.items.map((object) => toResourceManifest(object));
   const headers = new Headers();
   const next = page.nextCursor !== undefined ? nextPage(request, page.nextCursor) : undefined;
   if (next !== undefined) headers.set('Link', `<${next}>; rel="next"`);
@@ -98,10 +102,16 @@ export function pageResponse(
 }
 
 /** What a delete removed, per level. */
-export function deletedResponse(format: OutputFormat, result: DeleteResult): Response {
+export function deletedResponse(
+  format: OutputFormat,
+  result: DeleteResult & { containersRemoved: number; containersLeft: string[] },
+): Response {
   return formatted(
     format,
-    { removed: result.removed },
+    {
+      removed: result.removed,
+      containers: { removed: result.containersRemoved, left: result.containersLeft },
+    },
     {
       table: {
         type: 'table',

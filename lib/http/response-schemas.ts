@@ -34,9 +34,31 @@ function envelopeOf(kind: ResourceKind): AnyObject {
   return manifestSchemas[kind] as unknown as AnyObject;
 }
 
+/**
+ * A workspace's runtime state, reconciled from its host (GET of one workspace, start, stop).
+ * Lists leave it out.
+ */
+export const workspaceRuntimeStatusSchema = z.object({
+  state: z.enum(['not-created', 'running', 'stopped', 'missing', 'unknown']).meta({
+    description:
+      'What the host runtime says: not-created (never started), running, stopped, missing (removed outside DevOpsMaestro) or unknown (host unreachable or unhealthy; see reason).',
+  }),
+  desiredState: z.enum(['running', 'stopped']).optional(),
+  host: z.string().optional(),
+  container: z.string().optional(),
+  image: z.string().optional(),
+  reason: z.string().optional().meta({ description: 'Why the state is not what was asked for.' }),
+  observedAt: dateTime.optional(),
+});
+
 /** A stored object as GET returns it: the manifest plus status. */
 export function manifestWithStatus(kind: ResourceKind) {
-  return envelopeOf(kind).extend({ status: resourceStatusSchema });
+  return envelopeOf(kind).extend({
+    status:
+      kind === 'Workspace'
+        ? resourceStatusSchema.extend(workspaceRuntimeStatusSchema.partial().shape)
+        : resourceStatusSchema,
+  });
 }
 
 /** A manifest as export writes it (no status). */
@@ -85,6 +107,14 @@ export const deleteResultSchema = z.object({
   removed: z
     .object(Object.fromEntries(LEVELS.map((level) => [level, z.number().int().min(0)])))
     .meta({ description: 'How many objects were removed per level, the one asked for included.' }),
+  containers: z
+    .object({
+      removed: z.number().int().min(0),
+      left: z.array(z.string()).meta({
+        description: 'host/container of containers left behind because their host could not be reached (force=true).',
+      }),
+    })
+    .meta({ description: 'Workspace containers removed from their hosts by this delete.' }),
 });
 
 export const listManifestSchema = z.object({

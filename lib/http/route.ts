@@ -7,6 +7,9 @@
 // The single exception is `POST /api/v1/tokens` with HTTP Basic (how a CLI gets its first token):
 // `apiRoute.withPassword(handler)` hands the handler either the authenticated context or the
 // Basic credentials, which only a domain function that checks (and throttles) passwords may use.
+// And `POST /api/v1/hosts/join`, where an agent proves itself with the one-time join token in the
+// body: `apiRoute.public(handler)` runs without a principal, for a domain function that checks
+// (and throttles) such a credential itself.
 
 import { authenticate, basicCredentials, clientAddress } from '@/lib/auth/authenticate';
 import { isAllowedOrigin } from '@/lib/auth/origin';
@@ -142,6 +145,34 @@ apiRoute.withPassword = function withPassword<P = Record<string, never>>(
         params,
         runtime,
         basic,
+        publicCtx: { store: runtime.store },
+        ...(address && { address }),
+      });
+    });
+};
+
+export interface PublicRequest<P> extends ApiRequest<P> {
+  /** For the domain function that checks the credential in the request; there is no principal. */
+  publicCtx: PublicContext;
+  /** The client's address, for throttling and the audit log. */
+  address?: string;
+}
+
+/**
+ * A REST handler for a caller who brings no session or token because the request carries its own
+ * credential (a join token), which the domain function it calls must check and throttle.
+ */
+apiRoute.public = function publicRoute<P = Record<string, never>>(
+  handler: (call: PublicRequest<P>) => Promise<Response>,
+): RouteHandler<P> {
+  return (request, context) =>
+    serve(request, context, async (params) => {
+      const runtime = await getRuntime();
+      const address = clientAddress(request.headers);
+      return handler({
+        request,
+        params,
+        runtime,
         publicCtx: { store: runtime.store },
         ...(address && { address }),
       });

@@ -20,6 +20,8 @@ describe('loadConfig', () => {
       dataDir: '/srv/dvm/data',
       allowedPaths: [],
       localAgent: true,
+      heartbeatMs: 2000,
+      reconcileMs: 5000,
       trustProxy: false,
       allowedOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
       sso: {},
@@ -37,6 +39,8 @@ describe('loadConfig', () => {
         DVM_ADMIN_PASSWORD: 'correct horse',
         DVM_ALLOWED_PATHS: '/home/dev/src/::/srv/code',
         DVM_LOCAL_AGENT: 'OFF',
+        DVM_HEARTBEAT_INTERVAL_MS: '500',
+        DVM_RECONCILE_INTERVAL_MS: '1000',
         DVM_TRUST_PROXY: 'on',
         DVM_PUBLIC_URL: 'https://DVM.example.com/',
         DVM_ALLOWED_ORIGINS:
@@ -59,6 +63,8 @@ describe('loadConfig', () => {
       admin: { email: 'admin@example.com', password: 'correct horse' },
       allowedPaths: ['/home/dev/src', '/srv/code'],
       localAgent: false,
+      heartbeatMs: 500,
+      reconcileMs: 1000,
       trustProxy: true,
       publicUrl: 'https://dvm.example.com',
       allowedOrigins: [
@@ -101,11 +107,15 @@ describe('loadConfig', () => {
       DVM_LOCAL_AGENT: 'yes',
       DVM_TRUST_PROXY: 'maybe',
       DVM_ADMIN_EMAIL: 'admin@example.com',
+      DVM_HEARTBEAT_INTERVAL_MS: '2s',
+      DVM_RECONCILE_INTERVAL_MS: '50',
     });
     expect(error.errors.map((e) => e.path).sort()).toEqual([
       'DVM_ADMIN_PASSWORD',
       'DVM_ALLOWED_PATHS',
+      'DVM_HEARTBEAT_INTERVAL_MS',
       'DVM_LOCAL_AGENT',
+      'DVM_RECONCILE_INTERVAL_MS',
       'DVM_TRUST_PROXY',
       'PORT',
     ]);

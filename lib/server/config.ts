@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { normalizeOrigin } from '@/lib/auth/origin';
 import { passwordProblem } from '@/lib/auth/password';
+import { secretKeyProblem } from '@/lib/auth/sealed-secret';
 import { AppError, type FieldError } from '@/lib/errors';
 
 export interface Config {
@@ -22,6 +23,10 @@ export interface Config {
   allowedPaths: string[];
   /** `DVM_LOCAL_AGENT`: start the embedded agent (default on). */
   localAgent: boolean;
+  /** `DVM_HEARTBEAT_INTERVAL_MS`: how often agents beat (default 2000); unhealthy after two missed. */
+  heartbeatMs: number;
+  /** `DVM_RECONCILE_INTERVAL_MS`: how often workspace state is read back from hosts (default 5000). */
+  reconcileMs: number;
   /**
    * `DVM_TRUST_PROXY`: believe the client address in `X-Forwarded-For` (on only behind a reverse
    * proxy that sets it). Off by default: anyone could otherwise pick the address that the
@@ -40,6 +45,11 @@ export interface Config {
    * Unset: one is generated and kept in the database (lib/auth/session-secret.ts).
    */
   sessionSecret?: string;
+  /**
+   * `DVM_SECRET_KEY`: base64 of the 32-byte key that seals host agent credentials at rest
+   * (lib/auth/sealed-secret.ts). Unset: a key file in `dataDir/keys` is created on first use.
+   */
+  secretKey?: string;
   /** Single sign-on providers, each switched on by its variables. */
   sso: SsoConfig;
 }
@@ -133,6 +143,19 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     else fail('DVM_LOCAL_AGENT', `DVM_LOCAL_AGENT must be "on" or "off", got "${rawAgent}".`);
   }
 
+  const interval = (variable: string, fallback: number): number => {
+    const raw = read(env, variable);
+    if (raw === undefined) return fallback;
+    const value = /^\d{1,7}$/.test(raw) ? Number(raw) : NaN;
+    if (!(value >= 100 && value <= 600_000)) {
+      fail(variable, `${variable} must be milliseconds from 100 to 600000, got "${raw}".`);
+      return fallback;
+    }
+    return value;
+  };
+  const heartbeatMs = interval('DVM_HEARTBEAT_INTERVAL_MS', 2000);
+  const reconcileMs = interval('DVM_RECONCILE_INTERVAL_MS', 5000);
+
   let trustProxy = false;
   const rawTrustProxy = read(env, 'DVM_TRUST_PROXY');
   if (rawTrustProxy !== undefined) {
@@ -193,6 +216,11 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     }
   }
 
+  // Taken verbatim and never echoed, like the session secret.
+  const secretKey = env.DVM_SECRET_KEY?.trim() || undefined;
+  const secretKeyIssue = secretKey === undefined ? undefined : secretKeyProblem(secretKey);
+  if (secretKeyIssue) fail('DVM_SECRET_KEY', secretKeyIssue);
+
   const sso: SsoConfig = {};
   const oidc = readGroup(env, fail, 'OIDC single sign-on', [
     'DVM_OIDC_ISSUER',
@@ -239,10 +267,13 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     ...(admin && { admin }),
     allowedPaths,
     localAgent,
+    heartbeatMs,
+    reconcileMs,
     trustProxy,
     ...(publicUrl !== undefined && { publicUrl }),
     allowedOrigins,
     ...(sessionSecret !== undefined && { sessionSecret }),
+    ...(secretKey !== undefined && { secretKey }),
     sso,
   };
 }

@@ -5,13 +5,19 @@
 // The runtime lives on `globalThis`, not in a module variable: server.ts (run by tsx) and the Next
 // bundle load separate copies of this module in one process, and both must share one store.
 
+import { loadSecretBox, type SecretBox } from '@/lib/auth/sealed-secret';
 import type { DataStore } from '@/lib/store/data-store';
 import { openDataStore } from '@/lib/store/open-data-store';
 import { loadConfig, type Config } from './config';
+import { hostConnections, type HostConnections } from './host-connections';
 
 export interface Runtime {
   store: DataStore;
   config: Config;
+  /** Seals and unseals host agent credentials. */
+  secrets: SecretBox;
+  /** One gRPC channel per host, shared by every request of this process. */
+  hosts: HostConnections;
 }
 
 const KEY = Symbol.for('devopsmaestro.runtime');
@@ -35,8 +41,9 @@ export function getRuntime(): Promise<Runtime> {
 
 async function createRuntime(): Promise<Runtime> {
   const config = loadConfig(process.env);
+  const secrets = loadSecretBox(config);
   const store = await openDataStore(config);
-  return { store, config };
+  return { store, config, secrets, hosts: hostConnections((sealed) => secrets.open(sealed)) };
 }
 
 /** Closes the store, if one was opened; the next getRuntime() opens a fresh one. */
@@ -50,5 +57,6 @@ export async function closeRuntime(): Promise<void> {
   } catch {
     return; // never opened, nothing to close
   }
+  opened.hosts.closeAll();
   await opened.store.close();
 }

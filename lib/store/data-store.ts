@@ -14,6 +14,7 @@ import type {
   TokenStore,
   UserStore,
 } from './identity-store';
+import type { HostStore, PlacementStore } from './host-store';
 
 export type { JsonObject, JsonValue, ListOptions, Page } from './store-types';
 
@@ -117,6 +118,10 @@ export interface DataStore {
   readonly throttle: ThrottleStore;
   readonly audit: AuditStore;
   readonly settings: SettingStore;
+
+  /** The hosts agents run on, and where each workspace's container lives. */
+  readonly hosts: HostStore;
+  readonly placements: PlacementStore;
   /** Returns the store of one level, for code that walks the hierarchy. */
   objects(level: Level): ObjectStore;
 

@@ -15,6 +15,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { localAgentFiles, stopLocalAgent } from '../hosts/local-agent-process';
 import { fileURLToPath } from 'node:url';
 
 /** The checkout's root (where server.ts, .next/ and drizzle/ are). */
@@ -49,7 +50,10 @@ export interface ServerProcess {
   tail(lines?: number): string;
   /** Resolves once the output contains `pattern` (or rejects after `timeoutMs`). */
   waitForOutput(pattern: string | RegExp, timeoutMs?: number): Promise<void>;
-  /** Stops the server (SIGTERM, SIGKILL after 10 s) and removes a data dir it created. */
+  /**
+   * Stops the server (SIGTERM, SIGKILL after 10 s) and removes a data dir it created, stopping
+   * the embedded agent living there first.
+   */
   stop(): Promise<void>;
 }
 
@@ -122,7 +126,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
       await exited;
       clearTimeout(timer);
     }
-    if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
+    // The embedded agent outlives the server by design; a test that made the data dir ends it.
+    if (ownDataDir) {
+      await stopLocalAgent(localAgentFiles(dataDir));
+      await rm(dataDir, { recursive: true, force: true });
+    }
   };
 
   const waitForOutput = (pattern: string | RegExp, timeoutMs = 10_000) =>

@@ -232,3 +232,59 @@ export const settings = pgTable('settings', {
   value: text('value').notNull(),
   createdAt: timestampUtc('created_at').notNull(),
 });
+
+// ── Hosts ──────────────────────────────────────────────────────────────────────────────────
+// Secrets are never stored in clear: the join token as its SHA-256, the agent's credential
+// encrypted with the control plane's key (lib/auth/sealed-secret.ts).
+
+export const hosts = pgTable(
+  'hosts',
+  {
+    id: text('id').primaryKey(),
+    /** A DNS label; hosts are never renamed. Byte order, so pages come out as on SQLite. */
+    name: byteOrderedText('name').notNull(),
+    address: text('address').notNull().default(''),
+    labels: text('labels').notNull().default('{}'),
+    status: text('status').notNull(),
+    statusReason: text('status_reason'),
+    lastHeartbeatAt: timestampUtc('last_heartbeat_at'),
+    /** What the agent last reported (JSON). */
+    info: text('info'),
+    credentialCiphertext: text('credential_ciphertext'),
+    joinTokenHash: text('join_token_hash'),
+    joinTokenExpiresAt: timestampUtc('join_token_expires_at'),
+    joinedAt: timestampUtc('joined_at'),
+    createdAt: timestampUtc('created_at').notNull(),
+    updatedAt: timestampUtc('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('hosts_name_uq').on(t.name),
+    uniqueIndex('hosts_join_token_hash_uq').on(t.joinTokenHash),
+  ],
+);
+
+/**
+ * Where a workspace's container lives. Goes with its workspace (cascade); a host with placements
+ * cannot be deleted (restrict).
+ */
+export const workspacePlacements = pgTable(
+  'workspace_placements',
+  {
+    workspaceId: text('workspace_id')
+      .primaryKey()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'restrict' }),
+    containerName: text('container_name').notNull(),
+    image: text('image').notNull(),
+    sourceVolume: text('source_volume'),
+    desired: text('desired').notNull(),
+    observed: text('observed').notNull(),
+    reason: text('reason'),
+    observedAt: timestampUtc('observed_at'),
+    createdAt: timestampUtc('created_at').notNull(),
+    updatedAt: timestampUtc('updated_at').notNull(),
+  },
+  (t) => [index('workspace_placements_host_idx').on(t.hostId)],
+);

@@ -1,7 +1,7 @@
 // The identity stores over SQL (see identity-store.ts for the contract). Like the object stores,
 // every query is a drizzle `sql` template over the dialect's tables; statements go to the host
 // store's executor, so they join its transaction when there is one.
-import { type Column, type SQL, type Table, sql } from 'drizzle-orm';
+import { type Column, type SQL, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 
 import { AppError, invalid } from '../../errors';
@@ -33,44 +33,13 @@ import type {
   UserStore,
 } from '../identity-store';
 import type { Row, SqlExecutor } from './sql-driver';
-import type { SqlHost } from './sql-host';
+import { SqlPart, assignments, identifier, insertInto, oneOf, pageLimit } from './sql-part';
 
 const ROLES: readonly EcosystemRole[] = ['owner', 'developer', 'viewer'];
 const SCOPES: readonly TokenScope[] = ['read', 'write', 'admin'];
 const SOURCES: readonly AuditSource[] = ['ui', 'api', 'cli', 'system'];
-const DEFAULT_PAGE = 50;
-const MAX_PAGE = 500;
 /** The marker whose unique key lets exactly one first-run setup win. */
 const FIRST_ADMIN_MARKER = 'setup:first-admin';
-
-const identifier = (column: Column) => sql.identifier(column.name);
-
-function insertInto(table: Table, pairs: [Column, unknown][]): SQL {
-  return sql`insert into ${table} (${sql.join(
-    pairs.map(([column]) => identifier(column)),
-    sql`, `,
-  )}) values (${sql.join(
-    pairs.map(([, value]) => sql`${value}`),
-    sql`, `,
-  )})`;
-}
-
-function assignments(pairs: [Column, unknown][]): SQL {
-  return sql.join(
-    pairs.map(([column, value]) => sql`${identifier(column)} = ${value}`),
-    sql`, `,
-  );
-}
-
-function pageLimit(options: ListOptions): number {
-  const limit = options.limit ?? DEFAULT_PAGE;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-    throw invalid(`The page size must be a whole number from 1 to ${MAX_PAGE}.`, [
-      { path: 'limit', message: `must be 1..${MAX_PAGE} (got ${limit})` },
-    ]);
-  }
-  return limit;
-}
 
 function normaliseEmail(email: string): string {
   const trimmed = typeof email === 'string' ? email.trim().toLowerCase() : '';
@@ -82,15 +51,6 @@ function normaliseEmail(email: string): string {
   return trimmed;
 }
 
-function oneOf<T extends string>(value: string, allowed: readonly T[], path: string): T {
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw invalid(`${path} must be one of ${allowed.join(', ')}.`, [
-      { path, message: `must be one of ${allowed.join(', ')} (got "${value}")` },
-    ]);
-  }
-  return value as T;
-}
-
 function parseJson(value: unknown): JsonValue | undefined {
   if (value === null || value === undefined) return undefined;
   return (typeof value === 'string' ? JSON.parse(value) : value) as JsonValue;
@@ -98,46 +58,6 @@ function parseJson(value: unknown): JsonValue | undefined {
 
 function jsonOrNull(value: JsonValue | undefined): string | null {
   return value === undefined ? null : JSON.stringify(value);
-}
-
-/** Shared plumbing: the host store's executor, dialect and error mapping. */
-abstract class SqlPart {
-  constructor(protected readonly host: SqlHost) {}
-
-  protected get dialect() {
-    return this.host.driver.dialect;
-  }
-
-  protected get tables() {
-    return this.host.driver.dialect.identity;
-  }
-
-  protected all(query: SQL): Promise<Row[]> {
-    return this.host.executor.all(query);
-  }
-
-  protected run(query: SQL): Promise<number> {
-    return this.host.executor.run(query);
-  }
-
-  protected time(date: Date): unknown {
-    return this.dialect.encodeTime(date);
-  }
-
-  protected optionalTime(value: unknown): Date | undefined {
-    return value === null || value === undefined ? undefined : this.dialect.decodeTime(value);
-  }
-
-  /** Maps a unique violation to ALREADY_EXISTS with `message`; other driver errors as usual. */
-  protected async unique<T>(message: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      if (this.dialect.classifyError(error) === 'unique')
-        throw new AppError('ALREADY_EXISTS', message, { cause: error });
-      throw error;
-    }
-  }
 }
 
 export class SqlUserStore extends SqlPart implements UserStore {

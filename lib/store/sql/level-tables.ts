@@ -66,7 +66,12 @@ export interface IdentityTables {
   settings: SharedTable<typeof reference.settings>;
 }
 
-export interface HierarchySchema extends IdentityTables {
+export interface HostTables {
+  hosts: SharedTable<typeof reference.hosts>;
+  workspacePlacements: SharedTable<typeof reference.workspacePlacements>;
+}
+
+export interface HierarchySchema extends IdentityTables, HostTables {
   ecosystems: ObjectTable;
   domains: ObjectTable<'ecosystemId'>;
   apps: ObjectTable<'ecosystemId' | 'domainId'>;
@@ -95,6 +100,7 @@ export function tablesOf(schema: HierarchySchema): {
   levels: Record<Level, LevelTable>;
   contexts: ContextTable;
   identity: IdentityTables;
+  hosts: HostTables;
 } {
   const { ecosystems, domains, apps, workspaces, userContexts } = schema;
   const {
@@ -107,7 +113,9 @@ export function tablesOf(schema: HierarchySchema): {
     auditEvents,
     settings,
   } = schema;
+  const { hosts, workspacePlacements } = schema;
   return {
+    hosts: { hosts, workspacePlacements },
     identity: {
       users,
       memberships,

@@ -36,7 +36,9 @@ import type {
   TicketStore,
   TokenStore,
 } from '../identity-store';
+import type { HostStore, PlacementStore } from '../host-store';
 import { checkInput, nameProblem } from '../input-checks';
+import { SqlHostStore, SqlPlacementStore } from './host-sql-stores';
 import {
   SqlAuditStore,
   SqlMembershipStore,
@@ -381,6 +383,8 @@ export class SqlDataStore implements DataStore, SqlHost {
   readonly throttle: ThrottleStore;
   readonly audit: AuditStore;
   readonly settings: SettingStore;
+  readonly hosts: HostStore;
+  readonly placements: PlacementStore;
 
   constructor(
     readonly driver: SqlDriver,
@@ -400,6 +404,8 @@ export class SqlDataStore implements DataStore, SqlHost {
     this.throttle = new SqlThrottleStore(this);
     this.audit = new SqlAuditStore(this);
     this.settings = new SqlSettingStore(this);
+    this.hosts = new SqlHostStore(this);
+    this.placements = new SqlPlacementStore(this);
   }
 
   get dialect(): 'sqlite' | 'postgres' {

@@ -222,3 +222,59 @@ export const settings = sqliteTable('settings', {
   value: text('value').notNull(),
   createdAt: integer('created_at').notNull(),
 });
+
+// ── Hosts ──────────────────────────────────────────────────────────────────────────────────
+// Secrets are never stored in clear: the join token as its SHA-256, the agent's credential
+// encrypted with the control plane's key (lib/auth/sealed-secret.ts).
+
+export const hosts = sqliteTable(
+  'hosts',
+  {
+    id: text('id').primaryKey(),
+    /** A DNS label; hosts are never renamed. */
+    name: text('name').notNull(),
+    address: text('address').notNull().default(''),
+    labels: text('labels').notNull().default('{}'),
+    status: text('status').notNull(),
+    statusReason: text('status_reason'),
+    lastHeartbeatAt: integer('last_heartbeat_at'),
+    /** What the agent last reported (JSON). */
+    info: text('info'),
+    credentialCiphertext: text('credential_ciphertext'),
+    joinTokenHash: text('join_token_hash'),
+    joinTokenExpiresAt: integer('join_token_expires_at'),
+    joinedAt: integer('joined_at'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('hosts_name_uq').on(t.name),
+    uniqueIndex('hosts_join_token_hash_uq').on(t.joinTokenHash),
+  ],
+);
+
+/**
+ * Where a workspace's container lives. Goes with its workspace (cascade); a host with placements
+ * cannot be deleted (restrict).
+ */
+export const workspacePlacements = sqliteTable(
+  'workspace_placements',
+  {
+    workspaceId: text('workspace_id')
+      .primaryKey()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'restrict' }),
+    containerName: text('container_name').notNull(),
+    image: text('image').notNull(),
+    sourceVolume: text('source_volume'),
+    desired: text('desired').notNull(),
+    observed: text('observed').notNull(),
+    reason: text('reason'),
+    observedAt: integer('observed_at'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('workspace_placements_host_idx').on(t.hostId)],
+);
