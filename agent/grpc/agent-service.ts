@@ -1,30 +1,37 @@
-// The agent's gRPC server: serves proto/agent/v1/agent.proto over a ContainerRuntime. Every call
-// is authenticated by the host's own credential (`authorization: Bearer <secret>`), checked in
-// constant time against the SHA-256 hash the agent is configured with; the agent never holds the
-// secret itself. Failures are AppErrors mapped to gRPC status codes, with the AppError code in
-// the `dvm-error-code` metadata key (and field errors in `dvm-field-errors-bin`) so the control
-// plane gets back exactly what the runtime said; unexpected errors become a generic INTERNAL.
+// The agent's gRPC server: serves proto/agent/v1/agent.proto over a ContainerRuntime. Every call —
+// unary or stream — is authenticated by the host's own credential (`authorization: Bearer
+// <secret>`) before the runtime is touched, checked in constant time against the SHA-256 hash the
+// agent is configured with; the agent never holds the secret itself. Failures are AppErrors mapped
+// to gRPC status codes (service-errors.ts). Both ends send keepalive pings, so a vanished client
+// ends its streams (and kills its exec) instead of holding them open.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { AppError, invalid, isAppError, type ErrorCode } from '../../lib/errors';
-import type {
-  ContainerInfo,
-  ContainerRuntime,
-  ContainerState,
-  WorkspaceContainerSpec,
-} from '../runtime/container-runtime';
+import { AppError, invalid, isAppError } from '../../lib/errors';
+import type { ContainerRuntime } from '../runtime/container-runtime';
 import { detectPlatforms, type Env, type FileExists } from '../runtime/platform';
+import { serveExec, type ExecCall } from './exec-call';
+import { toServiceError, unauthenticated, type ErrorLog } from './service-errors';
+import { serveWatch, type WatchCall } from './watch-call';
+import { fromWireSpec, toWireState, type WireSpec } from './wire';
 
-export const AGENT_VERSION = '0.1.0';
-export const ERROR_CODE_KEY = 'dvm-error-code';
-export const FIELD_ERRORS_KEY = 'dvm-field-errors-bin';
+/** The checkout the agent runs from (agent/grpc/ → ../..). */
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The contract's path, from the repository root (the agent runs from there). */
-export const DEFAULT_PROTO_PATH = path.join(process.cwd(), 'proto', 'agent', 'v1', 'agent.proto');
+/**
+ * The product's version (package.json): the control plane compares it to its own to tell whether
+ * a running local agent is the current code.
+ */
+export const AGENT_VERSION = (
+  JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
+
+/** The contract's path in this checkout (not the working directory, which may be anywhere). */
+export const DEFAULT_PROTO_PATH = path.join(PROJECT_ROOT, 'proto', 'agent', 'v1', 'agent.proto');
 
 export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
   keepCase: false,
@@ -35,6 +42,16 @@ export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
   objects: true,
   oneofs: true,
 };
+
+/** Pings on idle connections: a peer that stops answering is dropped within ~15 s. */
+export const KEEPALIVE_OPTIONS = {
+  'grpc.keepalive_time_ms': 10_000,
+  'grpc.keepalive_timeout_ms': 5_000,
+  'grpc.keepalive_permit_without_calls': 1,
+} as const;
+
+/** How long Info waits for the engine when the caller set no deadline. */
+const ENGINE_TIMEOUT_MS = 5_000;
 
 export interface AgentServerOptions {
   /** `unix:///absolute/path.sock` or `host:port` (port 0 picks a free one). */
@@ -48,6 +65,10 @@ export interface AgentServerOptions {
   runtimeName?: string;
   fileExists?: FileExists;
   protoPath?: string;
+  /** Serve TLS with this certificate chain and key (PEM); plaintext when unset. */
+  tls?: { cert: Buffer; key: Buffer };
+  /** Where unexpected errors are reported; default stderr. */
+  log?: ErrorLog;
 }
 
 export interface AgentServer {
@@ -59,34 +80,6 @@ export interface AgentServer {
 /** The hex SHA-256 an agent is configured with for a credential. */
 export function hashCredential(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
-}
-
-const STATUS_FOR: Record<ErrorCode, grpc.status> = {
-  INVALID: grpc.status.INVALID_ARGUMENT,
-  NOT_FOUND: grpc.status.NOT_FOUND,
-  ALREADY_EXISTS: grpc.status.ALREADY_EXISTS,
-  CONFLICT: grpc.status.FAILED_PRECONDITION,
-  HAS_CHILDREN: grpc.status.FAILED_PRECONDITION,
-  UNAUTHENTICATED: grpc.status.UNAUTHENTICATED,
-  FORBIDDEN: grpc.status.PERMISSION_DENIED,
-  NOT_IMPLEMENTED: grpc.status.UNIMPLEMENTED,
-  UNAVAILABLE: grpc.status.UNAVAILABLE,
-  INTERNAL: grpc.status.INTERNAL,
-};
-
-/** An AppError as a gRPC error; anything else as a generic INTERNAL (detail to the log only). */
-export function toServiceError(error: unknown): Partial<grpc.ServiceError> {
-  const metadata = new grpc.Metadata();
-  if (isAppError(error) && error.code !== 'INTERNAL') {
-    metadata.set(ERROR_CODE_KEY, error.code);
-    if (error.errors.length > 0) {
-      metadata.set(FIELD_ERRORS_KEY, Buffer.from(JSON.stringify(error.errors), 'utf8'));
-    }
-    return { code: STATUS_FOR[error.code], details: error.message, metadata };
-  }
-  console.error('dvm-agent: internal error', error);
-  metadata.set(ERROR_CODE_KEY, 'INTERNAL');
-  return { code: grpc.status.INTERNAL, details: 'The agent failed unexpectedly.', metadata };
 }
 
 function credentialCheck(credentialHash: string): (metadata: grpc.Metadata) => boolean {
@@ -107,49 +100,6 @@ function credentialCheck(credentialHash: string): (metadata: grpc.Metadata) => b
   };
 }
 
-// Wire shapes (camelCase, as proto-loader yields them with keepCase false and defaults on).
-interface WireSpec {
-  name: string;
-  image: string;
-  workspace: { ecosystem: string; domain: string; app: string; workspace: string } | null;
-  labels: Record<string, string>;
-  command: string[];
-  env: Record<string, string>;
-  workingDir: string;
-  mounts: { source: string; target: string; readOnly: boolean }[];
-  networkMode: string;
-}
-
-const WIRE_STATE: Record<ContainerState, string> = {
-  running: 'STATE_RUNNING',
-  stopped: 'STATE_STOPPED',
-  missing: 'STATE_MISSING',
-};
-
-function toWireState(info: ContainerInfo) {
-  return { ...info, state: WIRE_STATE[info.state] };
-}
-
-function fromWireSpec(wire: WireSpec | null | undefined): WorkspaceContainerSpec {
-  if (!wire) throw invalid('The request has no spec.', [{ path: 'spec', message: 'Required.' }]);
-  if (!wire.workspace) {
-    throw invalid('The spec names no workspace.', [
-      { path: 'spec.workspace', message: 'Required.' },
-    ]);
-  }
-  return {
-    name: wire.name,
-    image: wire.image,
-    workspace: { ...wire.workspace },
-    labels: wire.labels,
-    ...(wire.command.length > 0 ? { command: wire.command } : {}),
-    env: wire.env,
-    ...(wire.workingDir ? { workingDir: wire.workingDir } : {}),
-    mounts: wire.mounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly })),
-    ...(wire.networkMode ? { networkMode: wire.networkMode } : {}),
-  };
-}
-
 function loadAgentService(protoPath: string): grpc.ServiceDefinition {
   const definition = protoLoader.loadSync(protoPath, PROTO_LOADER_OPTIONS);
   const loaded = grpc.loadPackageDefinition(definition) as unknown as {
@@ -158,38 +108,58 @@ function loadAgentService(protoPath: string): grpc.ServiceDefinition {
   return loaded.devopsmaestro.agent.v1.Agent.service;
 }
 
+/** What is left of the caller's deadline for asking the engine, keeping 150 ms to answer. */
+function engineTimeout(call: grpc.ServerUnaryCall<unknown, unknown>): number {
+  const deadline = call.getDeadline();
+  const at = deadline instanceof Date ? deadline.getTime() : Number(deadline);
+  if (!Number.isFinite(at) || at <= 0) return ENGINE_TIMEOUT_MS;
+  return Math.min(Math.max(at - Date.now() - 150, 100), ENGINE_TIMEOUT_MS);
+}
+
 export async function startAgentServer(options: AgentServerOptions): Promise<AgentServer> {
   const authorized = credentialCheck(options.credentialHash);
   const { runtime } = options;
   const fileExists = options.fileExists ?? existsSync;
+  const log = options.log;
 
-  function unary<Req, Res>(handle: (request: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+  function unary<Req, Res>(
+    handle: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
+  ): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
       if (!authorized(call.metadata)) {
-        const metadata = new grpc.Metadata();
-        metadata.set(ERROR_CODE_KEY, 'UNAUTHENTICATED');
-        callback({
-          code: grpc.status.UNAUTHENTICATED,
-          details: 'The agent credential is missing or wrong.',
-          metadata,
-        });
+        callback(unauthenticated());
         return;
       }
-      handle(call.request).then(
+      handle(call.request, call).then(
         (response) => callback(null, response),
-        (error: unknown) => callback(toServiceError(error)),
+        (error: unknown) => callback(toServiceError(error, log)),
       );
     };
   }
 
-  const server = new grpc.Server();
+  const server = new grpc.Server(KEEPALIVE_OPTIONS);
   server.addService(loadAgentService(options.protoPath ?? DEFAULT_PROTO_PATH), {
-    Info: unary(async () => ({
-      agentVersion: AGENT_VERSION,
-      hostName: hostname(),
-      platforms: detectPlatforms(options.env, fileExists),
-      runtime: options.runtimeName ?? 'docker',
-    })),
+    Info: unary(async (_request, call) => {
+      let capacity = { cpus: 0, memoryBytes: 0, runningWorkspaces: 0 };
+      let engineError = '';
+      try {
+        capacity = await runtime.capacity(engineTimeout(call));
+      } catch (error) {
+        // Info answers whatever the engine does: "engine down" is part of the answer.
+        engineError = isAppError(error) ? error.message : 'The container engine cannot be reached.';
+      }
+      return {
+        agentVersion: AGENT_VERSION,
+        hostName: hostname(),
+        platforms: detectPlatforms(options.env, fileExists),
+        runtime: options.runtimeName ?? 'docker',
+        builders: [],
+        allowedRoots: runtime.allowedRoots(),
+        capacity,
+        engineReachable: engineError === '',
+        engineError,
+      };
+    }),
     Ensure: unary(async (request: { spec?: WireSpec | null }) =>
       toWireState(await runtime.ensure(fromWireSpec(request.spec))),
     ),
@@ -206,8 +176,11 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
       );
       return {};
     }),
-    Remove: unary(async (request: { name: string }) => {
-      await runtime.remove(request.name);
+    Remove: unary(async (request: { name: string; volumes: string[]; image: string }) => {
+      await runtime.remove(request.name, {
+        volumes: request.volumes,
+        ...(request.image ? { image: request.image } : {}),
+      });
       return {};
     }),
     Inspect: unary(async (request: { name: string }) =>
@@ -216,15 +189,46 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     List: unary(async (request: { labelFilter: Record<string, string> }) => ({
       workspaces: (await runtime.list(request.labelFilter)).map(toWireState),
     })),
+    Exec: (call: ExecCall) => {
+      if (!authorized(call.metadata)) {
+        call.emit('error', unauthenticated());
+        return;
+      }
+      serveExec(call, runtime, log ?? ((msg, fields) => console.error(msg, fields)));
+    },
+    Watch: (call: WatchCall) => {
+      if (!authorized(call.metadata)) {
+        call.emit('error', unauthenticated());
+        return;
+      }
+      serveWatch(call, runtime);
+    },
+    Build: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+      call.emit(
+        'error',
+        authorized(call.metadata)
+          ? toServiceError(new AppError('NOT_IMPLEMENTED', 'image builds arrive with issue P1.5'))
+          : unauthenticated(),
+      );
+    },
   });
 
+  const credentials = options.tls
+    ? grpc.ServerCredentials.createSsl(
+        null,
+        [{ cert_chain: options.tls.cert, private_key: options.tls.key }],
+        false,
+      )
+    : grpc.ServerCredentials.createInsecure();
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(options.address, grpc.ServerCredentials.createInsecure(), (error, bound) =>
+    server.bindAsync(options.address, credentials, (error, bound) =>
       error
         ? reject(
-            new AppError('UNAVAILABLE', `The agent cannot listen on ${options.address}.`, {
-              cause: error,
-            }),
+            new AppError(
+              'UNAVAILABLE',
+              `The agent cannot listen on ${options.address}: ${error.message}`,
+              { cause: error },
+            ),
           )
         : resolve(bound),
     );
@@ -233,15 +237,18 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     ? options.address
     : options.address.replace(/:0$/, `:${port}`);
 
+  let stopping: Promise<void> | undefined;
   return {
     address,
+    // Idempotent: the CLI's signal handler and a test's cleanup may both ask.
     stop: () =>
-      new Promise<void>((resolve) => {
-        const force = setTimeout(() => server.forceShutdown(), 5_000);
+      (stopping ??= new Promise<void>((resolve) => {
+        // Streams (watch, exec) never finish by themselves: give unary calls a moment, then cut.
+        const force = setTimeout(() => server.forceShutdown(), 2_000);
         server.tryShutdown(() => {
           clearTimeout(force);
           resolve();
         });
-      }),
+      })),
   };
 }

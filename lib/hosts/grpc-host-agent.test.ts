@@ -1,12 +1,20 @@
 // GrpcHostAgent against a real agent server (agent/grpc) on a unix socket, running the Docker
 // runtime on the real private engine that scripts/with-test-env.sh starts.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashCredential, startAgentServer, type AgentServer } from '../../agent/grpc/agent-service';
+import {
+  DEFAULT_PROTO_PATH,
+  PROTO_LOADER_OPTIONS,
+  hashCredential,
+  startAgentServer,
+  type AgentServer,
+} from '../../agent/grpc/agent-service';
 import { LABELS } from '../../agent/runtime/container-runtime';
 import { DockerRuntime, dockerConnectionFor } from '../../agent/runtime/docker-runtime';
 import { hasErrorCode, isAppError } from '../errors';
@@ -18,6 +26,7 @@ import { rejection } from '../testing/rejection';
 const run = `dvmh-${process.pid}-${Date.now().toString(36)}`;
 const secret = `dvm_agent_${run}`;
 const names: string[] = [];
+const volumes: string[] = [];
 let dir: string;
 let root: string;
 let image: string;
@@ -66,6 +75,12 @@ afterAll(async () => {
       .remove({ force: true })
       .catch(() => undefined);
   }
+  for (const volume of volumes) {
+    await docker
+      ?.getVolume(volume)
+      .remove()
+      .catch(() => undefined);
+  }
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -83,6 +98,84 @@ describe('GrpcHostAgent ⇄ agent server', () => {
         active: true,
       },
     ]);
+    expect(info.builders).toEqual([]);
+    expect(info.allowedRoots).toEqual([realpathSync(root)]);
+    expect(info.engineReachable).toBe(true);
+    expect(info.engineError).toBeUndefined();
+    expect(info.capacity.cpus).toBeGreaterThan(0);
+    expect(info.capacity.memoryBytes).toBeGreaterThan(64 * 1024 * 1024);
+    expect(info.capacity.runningWorkspaces).toBeGreaterThanOrEqual(0);
+  });
+
+  it('carries user, limits and a git source spec, and removes with volumes and image', async () => {
+    const volume = `${run}-src`;
+    volumes.push(volume);
+    const s = spec('wire', {
+      user: '1000:1000',
+      cpus: 0.5,
+      memoryBytes: 128 * 1024 * 1024,
+      // A URL git cannot clone: the spec crossed the wire whole when the clone is what fails.
+      gitSource: {
+        url: `file://${path.join(dir, 'no-repo.git')}`,
+        ref: 'main',
+        volume,
+        target: '/workspace',
+      },
+    });
+    const refused = await rejection(agent.ensure(s));
+    expect(hasErrorCode(refused, 'INVALID')).toBe(true);
+    expect((refused as Error).message).toContain('no-repo.git');
+
+    const { gitSource: _, ...plain } = s;
+    await agent.ensure(plain);
+    const info = await docker.getContainer(s.name).inspect();
+    expect(info.Config.User).toBe('1000:1000');
+    expect(info.HostConfig.NanoCpus).toBe(500_000_000);
+    expect(info.HostConfig.Memory).toBe(134_217_728);
+
+    await docker.createVolume({ Name: volume, Labels: { [LABELS.managed]: 'true' } });
+    await agent.remove(s.name, { volumes: [volume], image: `dvm-test/${run}-none:latest` });
+    expect((await agent.inspect(s.name)).state).toBe('missing');
+    expect(
+      await docker
+        .getVolume(volume)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        ),
+    ).toBe(false);
+  });
+
+  it('answers Build with UNIMPLEMENTED until image builds arrive', async () => {
+    const definition = protoLoader.loadSync(DEFAULT_PROTO_PATH, PROTO_LOADER_OPTIONS);
+    const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+      devopsmaestro: { agent: { v1: { Agent: grpc.ServiceClientConstructor } } };
+    };
+    const client = new loaded.devopsmaestro.agent.v1.Agent(
+      server.address,
+      grpc.credentials.createInsecure(),
+    ) as unknown as grpc.Client & {
+      Build(request: object, metadata: grpc.Metadata): grpc.ClientReadableStream<unknown>;
+    };
+    const status = (credential: string) =>
+      new Promise<grpc.StatusObject>((resolve) => {
+        const metadata = new grpc.Metadata();
+        metadata.set('authorization', `Bearer ${credential}`);
+        const call = client.Build({ image: 'x' }, metadata);
+        call.on('data', () => undefined);
+        call.on('error', () => undefined);
+        call.on('status', resolve);
+      });
+    try {
+      const built = await status(secret);
+      expect(built.code).toBe(grpc.status.UNIMPLEMENTED);
+      expect(built.details).toBe('image builds arrive with issue P1.5');
+      expect(built.metadata.get('dvm-error-code')).toEqual(['NOT_IMPLEMENTED']);
+      expect((await status('wrong')).code).toBe(grpc.status.UNAUTHENTICATED);
+    } finally {
+      client.close();
+    }
   });
 
   it('runs a workspace container through its whole lifecycle', async () => {

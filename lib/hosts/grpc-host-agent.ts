@@ -1,21 +1,26 @@
 // HostAgent over gRPC (@grpc/grpc-js): loads proto/agent/v1/agent.proto, sends the host's
-// credential as `authorization: Bearer …` on every call, gives every call a deadline, and maps the
-// agent's status back to AppErrors — from the `dvm-error-code` metadata when the agent set it,
-// from the gRPC status otherwise. Transport only: TLS and the channel options come later.
+// credential as `authorization: Bearer …` on every call, gives every unary call a deadline, and
+// maps the agent's status back to AppErrors (grpc-errors.ts). Streams (exec, watch: see
+// grpc-streams.ts) have no deadline; the channel's keepalive pings (every 10 s, 5 s to answer,
+// also while idle) notice an agent that has gone away without closing the connection.
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { AppError, type ErrorCode, type FieldError } from '../errors';
+import { AppError } from '../errors';
+import { toAppError } from './grpc-errors';
+import { openExecSession, openWatch } from './grpc-streams';
 import type {
   AgentInfo,
+  ExecOptions,
+  ExecSession,
   HostAgent,
+  RemoveOptions,
+  WatchHandle,
   WorkspaceContainerState,
   WorkspaceSpec,
   WorkspaceState,
 } from './host-agent';
 
-const ERROR_CODE_KEY = 'dvm-error-code';
-const FIELD_ERRORS_KEY = 'dvm-field-errors-bin';
 const DEFAULT_DEADLINE_MS = 10_000;
 
 export interface GrpcHostAgentOptions {
@@ -23,36 +28,16 @@ export interface GrpcHostAgentOptions {
   address: string;
   /** The host's credential (the secret, not its hash). */
   credential: string;
-  /** Per-call deadline; default 10 s. */
+  /** Per-call deadline for unary calls; default 10 s. */
   deadlineMs?: number;
   protoPath?: string;
+  /** Dial with TLS, trusting `ca` (PEM) or, without it, the system's roots. */
+  tls?: { ca?: Buffer };
+  /** Keepalive ping interval; default 10 s. */
+  keepaliveTimeMs?: number;
+  /** How long a keepalive ping may go unanswered before the connection is dropped; default 5 s. */
+  keepaliveTimeoutMs?: number;
 }
-
-const ERROR_CODES = new Set<string>([
-  'INVALID',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'CONFLICT',
-  'HAS_CHILDREN',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_IMPLEMENTED',
-  'UNAVAILABLE',
-  'INTERNAL',
-]);
-
-const CODE_FOR_STATUS: Partial<Record<grpc.status, ErrorCode>> = {
-  [grpc.status.INVALID_ARGUMENT]: 'INVALID',
-  [grpc.status.NOT_FOUND]: 'NOT_FOUND',
-  [grpc.status.ALREADY_EXISTS]: 'ALREADY_EXISTS',
-  [grpc.status.FAILED_PRECONDITION]: 'CONFLICT',
-  [grpc.status.UNAUTHENTICATED]: 'UNAUTHENTICATED',
-  [grpc.status.PERMISSION_DENIED]: 'FORBIDDEN',
-  [grpc.status.UNIMPLEMENTED]: 'NOT_IMPLEMENTED',
-  [grpc.status.UNAVAILABLE]: 'UNAVAILABLE',
-  [grpc.status.DEADLINE_EXCEEDED]: 'UNAVAILABLE',
-  [grpc.status.CANCELLED]: 'UNAVAILABLE',
-};
 
 const STATE_FROM_WIRE: Record<string, WorkspaceContainerState> = {
   STATE_RUNNING: 'running',
@@ -66,6 +51,18 @@ interface WireState {
   state: string;
   labels: Record<string, string>;
   image: string;
+}
+
+interface WireInfo {
+  agentVersion: string;
+  hostName: string;
+  platforms: { type: string; name: string; socket: string; active: boolean }[];
+  runtime: string;
+  builders: string[];
+  allowedRoots: string[];
+  capacity: { cpus: number; memoryBytes: number; runningWorkspaces: number } | null;
+  engineReachable: boolean;
+  engineError: string;
 }
 
 type UnaryMethod = (
@@ -98,25 +95,6 @@ function agentClientFor(protoPath: string): grpc.ServiceClientConstructor {
   return agentClient;
 }
 
-function fieldErrors(metadata: grpc.Metadata | undefined): FieldError[] {
-  const [raw] = metadata?.get(FIELD_ERRORS_KEY) ?? [];
-  if (!raw) return [];
-  try {
-    const parsed: unknown = JSON.parse(Buffer.isBuffer(raw) ? raw.toString('utf8') : raw);
-    return Array.isArray(parsed)
-      ? parsed.filter(
-          (e): e is FieldError =>
-            typeof e === 'object' &&
-            e !== null &&
-            typeof (e as FieldError).path === 'string' &&
-            typeof (e as FieldError).message === 'string',
-        )
-      : [];
-  } catch {
-    return [];
-  }
-}
-
 function fromWireState(wire: WireState): WorkspaceState {
   return {
     name: wire.name,
@@ -137,58 +115,47 @@ export class GrpcHostAgent implements HostAgent {
     const Client = agentClientFor(
       options.protoPath ?? path.join(process.cwd(), 'proto', 'agent', 'v1', 'agent.proto'),
     );
-    this.client = new Client(options.address, grpc.credentials.createInsecure());
+    const credentials = options.tls
+      ? grpc.credentials.createSsl(options.tls.ca ?? null)
+      : grpc.credentials.createInsecure();
+    this.client = new Client(options.address, credentials, {
+      'grpc.keepalive_time_ms': options.keepaliveTimeMs ?? 10_000,
+      'grpc.keepalive_timeout_ms': options.keepaliveTimeoutMs ?? 5_000,
+      'grpc.keepalive_permit_without_calls': 1,
+    });
     this.address = options.address;
     this.credential = options.credential;
     this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
   }
 
-  private toAppError(method: string, error: grpc.ServiceError): AppError {
-    const [sent] = error.metadata?.get(ERROR_CODE_KEY) ?? [];
-    const fromAgent =
-      typeof sent === 'string' && ERROR_CODES.has(sent) ? (sent as ErrorCode) : null;
-    const code = fromAgent ?? CODE_FOR_STATUS[error.code as grpc.status] ?? 'INTERNAL';
-    if (!fromAgent && code === 'UNAVAILABLE') {
-      return new AppError(
-        'UNAVAILABLE',
-        error.code === grpc.status.DEADLINE_EXCEEDED
-          ? `The host agent at ${this.address} did not answer ${method} within ${this.deadlineMs} ms.`
-          : `The host agent at ${this.address} cannot be reached.`,
-        { cause: error },
-      );
-    }
-    if (code === 'INTERNAL') {
-      return new AppError('INTERNAL', `The host agent at ${this.address} failed on ${method}.`, {
-        cause: error,
-      });
-    }
-    return new AppError(code, error.details || `${method} failed on ${this.address}.`, {
-      errors: fieldErrors(error.metadata),
-      cause: error,
-    });
+  private metadata(): grpc.Metadata {
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', `Bearer ${this.credential}`);
+    return metadata;
   }
 
   private call<T>(method: string, request: object): Promise<T> {
-    const metadata = new grpc.Metadata();
-    metadata.set('authorization', `Bearer ${this.credential}`);
     const fn = (this.client as unknown as Record<string, UnaryMethod>)[method];
     if (!fn) throw new AppError('INTERNAL', `The agent contract has no ${method}.`);
     return new Promise<T>((resolve, reject) => {
       fn.call(
         this.client,
         request,
-        metadata,
+        this.metadata(),
         { deadline: Date.now() + this.deadlineMs },
         (error, response) => {
-          if (error) reject(this.toAppError(method, error));
-          else resolve(response as T);
+          if (error) {
+            reject(
+              toAppError(error, { address: this.address, method, deadlineMs: this.deadlineMs }),
+            );
+          } else resolve(response as T);
         },
       );
     });
   }
 
   async info(): Promise<AgentInfo> {
-    const wire = await this.call<AgentInfo>('Info', {});
+    const wire = await this.call<WireInfo>('Info', {});
     return {
       agentVersion: wire.agentVersion,
       hostName: wire.hostName,
@@ -199,6 +166,15 @@ export class GrpcHostAgent implements HostAgent {
         active,
       })),
       runtime: wire.runtime,
+      builders: [...wire.builders],
+      allowedRoots: [...wire.allowedRoots],
+      capacity: {
+        cpus: wire.capacity?.cpus ?? 0,
+        memoryBytes: wire.capacity?.memoryBytes ?? 0,
+        runningWorkspaces: wire.capacity?.runningWorkspaces ?? 0,
+      },
+      engineReachable: wire.engineReachable,
+      ...(wire.engineError ? { engineError: wire.engineError } : {}),
     };
   }
 
@@ -217,6 +193,17 @@ export class GrpcHostAgent implements HostAgent {
         readOnly: m.readOnly ?? false,
       })),
       networkMode: spec.networkMode ?? '',
+      user: spec.user ?? '',
+      ...(spec.cpus !== undefined && { cpus: spec.cpus }),
+      ...(spec.memoryBytes !== undefined && { memoryBytes: spec.memoryBytes }),
+      ...(spec.gitSource && {
+        gitSource: {
+          url: spec.gitSource.url,
+          ref: spec.gitSource.ref ?? '',
+          volume: spec.gitSource.volume,
+          target: spec.gitSource.target,
+        },
+      }),
     };
     return fromWireState(await this.call<WireState>('Ensure', { spec: wire }));
   }
@@ -232,8 +219,12 @@ export class GrpcHostAgent implements HostAgent {
     });
   }
 
-  async remove(name: string): Promise<void> {
-    await this.call('Remove', { name });
+  async remove(name: string, options: RemoveOptions = {}): Promise<void> {
+    await this.call('Remove', {
+      name,
+      volumes: options.volumes ?? [],
+      image: options.image ?? '',
+    });
   }
 
   async inspect(name: string): Promise<WorkspaceState> {
@@ -243,6 +234,21 @@ export class GrpcHostAgent implements HostAgent {
   async list(labelFilter: Record<string, string> = {}): Promise<WorkspaceState[]> {
     const wire = await this.call<{ workspaces: WireState[] }>('List', { labelFilter });
     return wire.workspaces.map(fromWireState);
+  }
+
+  exec(name: string, options: ExecOptions): ExecSession {
+    return openExecSession(
+      { client: this.client, metadata: this.metadata(), address: this.address },
+      name,
+      options,
+    );
+  }
+
+  watch(options: { intervalMs?: number } = {}): WatchHandle {
+    return openWatch(
+      { client: this.client, metadata: this.metadata(), address: this.address },
+      options.intervalMs,
+    );
   }
 
   close(): void {

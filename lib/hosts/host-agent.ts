@@ -3,10 +3,11 @@
 // workspace containers by name: `ensure` creates one when missing (never recreates) without
 // starting it, `start`/`stop`/`remove` move it between states, and `inspect`/`list` read the state
 // back from the host's engine so callers reconcile from the host, not from a cached column.
-// Every call has a deadline. Failures are AppErrors: INVALID (bad spec, refused mount; `errors`
-// names the fields), NOT_FOUND (no such container or image), CONFLICT (the name belongs to
-// something else), UNAUTHENTICATED (the host's credential was refused), UNAVAILABLE (the agent or
-// its engine cannot be reached, or the deadline passed), INTERNAL (the agent failed).
+// Every unary call has a deadline; the exec and watch streams have none but end with UNAVAILABLE
+// when keepalive pings find the agent gone. Failures are AppErrors: INVALID (bad spec, refused
+// mount; `errors` names the fields), NOT_FOUND (no such container or image), CONFLICT (the name
+// belongs to something else), UNAUTHENTICATED (the host's credential was refused), UNAVAILABLE
+// (the agent or its engine cannot be reached, or the deadline passed), INTERNAL (the agent failed).
 
 export type WorkspaceContainerState = 'running' | 'stopped' | 'missing';
 
@@ -119,7 +120,10 @@ export interface ExecSession {
   closeStdin(): void;
   /** Output in order; `stream` is always `stdout` with a TTY. */
   onOutput(listener: (data: Buffer, stream: 'stdout' | 'stderr') => void): void;
-  /** Resolves with the exit code when the process ends; rejects with an AppError on failure. */
+  /**
+   * Resolves with the exit code when the process ends; rejects with an AppError on failure
+   * (UNAVAILABLE when the stream breaks or after `cancel()`). Never an unhandled rejection.
+   */
   readonly exited: Promise<{ exitCode: number }>;
   /** Ends the stream (and kills the process where the runtime can). */
   cancel(): void;

@@ -18,6 +18,7 @@ import {
   type LocalAgentFiles,
 } from '@/lib/hosts/local-agent-process';
 import type { DataStore } from '@/lib/store/data-store';
+import { hostInfoRecord } from '@/lib/domain/runtime/host-info';
 
 export const LOCAL_HOST = 'local';
 const START_TIMEOUT_MS = 30_000;
@@ -52,12 +53,17 @@ function realRoots(roots: string[]): string[] {
     .sort();
 }
 
-async function probe(address: string, credential: string, deadlineMs: number): Promise<AgentInfo | undefined> {
+async function probe(
+  address: string,
+  credential: string,
+  deadlineMs: number,
+): Promise<AgentInfo | undefined> {
   const agent = new GrpcHostAgent({ address, credential, deadlineMs });
   try {
     return await agent.info();
   } catch (error) {
-    if (hasErrorCode(error, 'UNAVAILABLE') || hasErrorCode(error, 'UNAUTHENTICATED')) return undefined;
+    if (hasErrorCode(error, 'UNAVAILABLE') || hasErrorCode(error, 'UNAUTHENTICATED'))
+      return undefined;
     throw error;
   } finally {
     agent.close();
@@ -75,6 +81,20 @@ export async function ensureEmbeddedAgent(options: EmbeddedAgentOptions): Promis
   const wantedRoots = realRoots(options.allowedRoots);
   const existing = await store.hosts.find(LOCAL_HOST);
 
+  const register = async (info: AgentInfo) => {
+    // Health right away, so the first request after start-up need not wait for a heartbeat.
+    await store.hosts.recordHeartbeat(LOCAL_HOST, {
+      at: new Date(),
+      ...(info.engineReachable
+        ? { status: 'healthy' as const }
+        : {
+            status: 'unhealthy' as const,
+            statusReason: `the agent cannot reach its container engine: ${info.engineError ?? 'no answer'}`,
+          }),
+      info: hostInfoRecord(info),
+    });
+  };
+
   if (existing?.credentialCiphertext && existing.address === files.address) {
     let credential: string | undefined;
     try {
@@ -86,6 +106,7 @@ export async function ensureEmbeddedAgent(options: EmbeddedAgentOptions): Promis
     }
     const info = credential && (await probe(files.address, credential, 2000));
     if (info && info.agentVersion === options.agentVersion && sameRoots(info, wantedRoots)) {
+      await register(info);
       return { files, reused: true, info };
     }
     if (info) {
@@ -125,5 +146,6 @@ export async function ensureEmbeddedAgent(options: EmbeddedAgentOptions): Promis
   } else {
     await store.hosts.create({ name: LOCAL_HOST, address: files.address, credentialCiphertext });
   }
+  await register(info);
   return { files, reused: false, info };
 }

@@ -16,7 +16,8 @@ import { chooseHost, type HostCandidate } from './choose-host';
 import { imageOf, planContainer, type ContainerPlan } from './container-plan';
 import type { LifecycleContext } from './host-connector';
 
-export const SPEC_HASH_LABEL = 'io.devopsmaestro.spec-hash';
+// Not io.devopsmaestro.*: those keys are the agent's to set, and the agent refuses them from callers.
+export const SPEC_HASH_LABEL = 'devopsmaestro.io/spec-hash';
 
 export interface WorkspaceRuntime {
   workspace: StoredObject;
