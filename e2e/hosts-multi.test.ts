@@ -149,7 +149,7 @@ beforeAll(async () => {
     stdio: 'pipe',
   });
 
-  repo = path.join(root, 'repo.git');
+  repo = path.join(root, 'src', 'repo.git'); // under the agents' allowed roots
   const work = path.join(root, 'work');
   const git = (cwd: string, ...args: string[]) =>
     execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@x', ...args], {

@@ -51,7 +51,9 @@ async function eventually<T>(
   let last: T = await probe();
   while (!ok(last)) {
     if (Date.now() > deadline) {
-      throw new Error(`${what}: still ${JSON.stringify(last)} after ${timeoutMs} ms\n${api.server.tail(30)}`);
+      throw new Error(
+        `${what}: still ${JSON.stringify(last)} after ${timeoutMs} ms\n${api.server.tail(30)}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
     last = await probe();
@@ -127,7 +129,10 @@ afterAll(async () => {
     filters: { label: [`io.devopsmaestro.ecosystem=${run}`] },
   });
   for (const c of leftovers) await docker.getContainer(c.Id).remove({ force: true });
-  await docker.getImage(image).remove().catch(() => undefined);
+  await docker
+    .getImage(image)
+    .remove()
+    .catch(() => undefined);
   rmSync(root, { recursive: true, force: true });
 }, 60_000);
 
@@ -135,22 +140,38 @@ describe('the embedded local agent', () => {
   it('is registered as host local, healthy, with the platforms it found', async () => {
     const host = await eventually(
       'host local healthy',
-      async () => (await api.must('GET', '/api/v1/hosts/local', 200)).json<{
-        status: { status: string; platforms?: { active: boolean; socket: string }[] };
-      }>(),
+      async () =>
+        (await api.must('GET', '/api/v1/hosts/local', 200)).json<{
+          status: { status: string; platforms?: { active: boolean; socket: string }[] };
+        }>(),
       (h) => h.status.status === 'healthy',
     );
     const active = host.status.platforms?.find((p) => p.active);
     expect(active?.socket).toBe(requireService('docker'));
-    expect(readFileSync(localAgentFiles(dataDir).credentialHashFile, 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(readFileSync(localAgentFiles(dataDir).credentialHashFile, 'utf8')).toMatch(
+      /^[0-9a-f]{64}\n$/,
+    );
   });
 });
 
 describe('workspace lifecycle on the local host', () => {
   it('starts a container with our labels, the source at /workspace, and nothing dangerous', async () => {
-    await apply(manifests('api', `{path: ${path.join(root, 'allowed', 'api')}}`, `{image: {name: "${image}"}, env: {GREETING: hi}, container: {resources: {cpus: 0.5, memory: 64m}}}`));
-    const started = (await api.must('POST', `${wsPath('api', 'dev')}/start`, 200)).json<WorkspaceAnswer>();
-    expect(started.status).toMatchObject({ state: 'running', desiredState: 'running', host: 'local', image });
+    await apply(
+      manifests(
+        'api',
+        `{path: ${path.join(root, 'allowed', 'api')}}`,
+        `{image: {name: "${image}"}, env: {GREETING: hi}, container: {resources: {cpus: 0.5, memory: 64m}}}`,
+      ),
+    );
+    const started = (
+      await api.must('POST', `${wsPath('api', 'dev')}/start`, 200)
+    ).json<WorkspaceAnswer>();
+    expect(started.status).toMatchObject({
+      state: 'running',
+      desiredState: 'running',
+      host: 'local',
+      image,
+    });
 
     const info = await docker.getContainer(started.status.container!).inspect();
     expect(info.Config.Labels).toMatchObject({
@@ -172,12 +193,16 @@ describe('workspace lifecycle on the local host', () => {
     expect(sources.join(' ')).not.toMatch(/docker\.sock/);
 
     // Started twice is still one running container.
-    const again = (await api.must('POST', `${wsPath('api', 'dev')}/start`, 200)).json<WorkspaceAnswer>();
+    const again = (
+      await api.must('POST', `${wsPath('api', 'dev')}/start`, 200)
+    ).json<WorkspaceAnswer>();
     expect(again.status.container).toBe(started.status.container);
   });
 
   it('stops, and GET shows the state read back from the host', async () => {
-    const stopped = (await api.must('POST', `${wsPath('api', 'dev')}/stop`, 200)).json<WorkspaceAnswer>();
+    const stopped = (
+      await api.must('POST', `${wsPath('api', 'dev')}/stop`, 200)
+    ).json<WorkspaceAnswer>();
     expect(stopped.status).toMatchObject({ state: 'stopped', desiredState: 'stopped' });
     const info = await docker.getContainer(stopped.status.container!).inspect();
     expect(info.State.Running).toBe(false);
@@ -186,7 +211,9 @@ describe('workspace lifecycle on the local host', () => {
   });
 
   it('shows a container removed behind our back as missing, with the reason', async () => {
-    const started = (await api.must('POST', `${wsPath('api', 'dev')}/start`, 200)).json<WorkspaceAnswer>();
+    const started = (
+      await api.must('POST', `${wsPath('api', 'dev')}/start`, 200)
+    ).json<WorkspaceAnswer>();
     await docker.getContainer(started.status.container!).remove({ force: true });
     const got = await eventually(
       'missing after docker rm -f',
@@ -195,12 +222,16 @@ describe('workspace lifecycle on the local host', () => {
     );
     expect(got.status.reason).toMatch(/removed outside DevOpsMaestro/);
     // Starting again recreates it.
-    const restarted = (await api.must('POST', `${wsPath('api', 'dev')}/start`, 200)).json<WorkspaceAnswer>();
+    const restarted = (
+      await api.must('POST', `${wsPath('api', 'dev')}/start`, 200)
+    ).json<WorkspaceAnswer>();
     expect(restarted.status.state).toBe('running');
   });
 
   it('refuses a path outside the allowed roots with a clear error, creating nothing', async () => {
-    await apply(manifests('outside', `{path: ${path.join(root, 'outside')}}`, `{image: {name: "${image}"}}`));
+    await apply(
+      manifests('outside', `{path: ${path.join(root, 'outside')}}`, `{image: {name: "${image}"}}`),
+    );
     const answer = await api.request('POST', `${wsPath('outside', 'dev')}/start`);
     expect(answer.status).toBe(400);
     expect(problemShape(answer)).toEqual([]);
@@ -220,10 +251,14 @@ describe('workspace lifecycle on the local host', () => {
   });
 
   it('clones a git source into a volume the workspace user can write, removed on request', async () => {
-    const repo = path.join(root, 'repo.git');
+    // Under the allowed roots: the agent reads file:// repositories only there.
+    const repo = path.join(root, 'allowed', 'repo.git');
     const work = path.join(root, 'repo-work');
     const git = (cwd: string, ...args: string[]) =>
-      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@x', ...args], { cwd, stdio: 'pipe' });
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@x', ...args], {
+        cwd,
+        stdio: 'pipe',
+      });
     git(root, 'init', '--bare', '--initial-branch=main', repo);
     git(root, 'clone', repo, work);
     writeFileSync(path.join(work, 'hello.txt'), 'cloned\n');
@@ -231,8 +266,16 @@ describe('workspace lifecycle on the local host', () => {
     git(work, 'commit', '-m', 'first');
     git(work, 'push', 'origin', 'HEAD:main');
 
-    await apply(manifests('gitapp', `{git: {url: "file://${repo}", ref: main}}`, `{image: {name: "${baseImage}"}}`));
-    const started = (await api.must('POST', `${wsPath('gitapp', 'dev')}/start`, 200)).json<WorkspaceAnswer>();
+    await apply(
+      manifests(
+        'gitapp',
+        `{git: {url: "file://${repo}", ref: main}}`,
+        `{image: {name: "${baseImage}"}}`,
+      ),
+    );
+    const started = (
+      await api.must('POST', `${wsPath('gitapp', 'dev')}/start`, 200)
+    ).json<WorkspaceAnswer>();
     const info = await docker.getContainer(started.status.container!).inspect();
     const volume = info.Mounts.find((m) => m.Destination === '/workspace');
     expect(volume?.Type).toBe('volume');
@@ -255,8 +298,12 @@ describe('workspace lifecycle on the local host', () => {
 
     const deleted = await api.must('DELETE', `${wsPath('gitapp', 'dev')}?removeVolume=true`, 200);
     expect(deleted.json()).toMatchObject({ containers: { removed: 1, left: [] } });
-    await expect(docker.getContainer(started.status.container!).inspect()).rejects.toMatchObject({ statusCode: 404 });
-    await expect(docker.getVolume(volume!.Name!).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    await expect(docker.getContainer(started.status.container!).inspect()).rejects.toMatchObject({
+      statusCode: 404,
+    });
+    await expect(docker.getVolume(volume!.Name!).inspect()).rejects.toMatchObject({
+      statusCode: 404,
+    });
   });
 });
 
@@ -268,9 +315,10 @@ describe('agent loss and control-plane restarts', () => {
 
     const host = await eventually(
       'host local unhealthy',
-      async () => (await api.must('GET', '/api/v1/hosts/local', 200)).json<{
-        status: { status: string; reason?: string };
-      }>(),
+      async () =>
+        (await api.must('GET', '/api/v1/hosts/local', 200)).json<{
+          status: { status: string; reason?: string };
+        }>(),
       (h) => h.status.status === 'unhealthy',
     );
     expect(host.status.reason).toMatch(/heartbeat|unreachable/);
@@ -308,7 +356,9 @@ describe('agent loss and control-plane restarts', () => {
     const got = (await api.must('GET', wsPath('api', 'dev'), 200)).json<WorkspaceAnswer>();
     const deleted = await api.must('DELETE', `${wsPath('api', 'dev')}?removeImage=true`, 200);
     expect(deleted.json()).toMatchObject({ removed: { workspace: 1 }, containers: { removed: 1 } });
-    await expect(docker.getContainer(got.status.container!).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    await expect(docker.getContainer(got.status.container!).inspect()).rejects.toMatchObject({
+      statusCode: 404,
+    });
     await expect(docker.getImage(image).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 });

@@ -12,7 +12,13 @@ import type {
 export interface WireSpec {
   name: string;
   image: string;
-  workspace: { ecosystem: string; domain: string; app: string; workspace: string } | null;
+  workspace: {
+    ecosystem: string;
+    domain: string;
+    app: string;
+    workspace: string;
+    workspaceId: string;
+  } | null;
   labels: Record<string, string>;
   command: string[];
   env: Record<string, string>;

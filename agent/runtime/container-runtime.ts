@@ -20,6 +20,7 @@ export const LABELS = {
   ecosystem: 'io.devopsmaestro.ecosystem',
   domain: 'io.devopsmaestro.domain',
   app: 'io.devopsmaestro.app',
+  workspaceId: 'io.devopsmaestro.workspace-id',
 } as const;
 
 export interface WorkspaceRef {
@@ -27,6 +28,8 @@ export interface WorkspaceRef {
   domain: string;
   app: string;
   workspace: string;
+  /** The control plane's id of the workspace; labelled when given. */
+  workspaceId?: string;
 }
 
 export interface MountSpec {
@@ -187,7 +190,7 @@ export function checkContainerName(name: string, field = 'name'): void {
 
 /** The labels a workspace container carries: the caller's, then ours (which win). */
 export function workspaceLabels(spec: WorkspaceContainerSpec): Record<string, string> {
-  const { ecosystem, domain, app, workspace } = spec.workspace;
+  const { ecosystem, domain, app, workspace, workspaceId } = spec.workspace;
   return {
     ...spec.labels,
     [LABELS.managed]: 'true',
@@ -195,6 +198,7 @@ export function workspaceLabels(spec: WorkspaceContainerSpec): Record<string, st
     [LABELS.ecosystem]: ecosystem,
     [LABELS.domain]: domain,
     [LABELS.app]: app,
+    ...(workspaceId ? { [LABELS.workspaceId]: workspaceId } : {}),
   };
 }
 

@@ -92,8 +92,9 @@ beforeAll(() => {
   const host = requireService('docker');
   image = requireBaseImage();
   docker = new Docker(dockerConnection());
-  runtime = new DockerRuntime({ connection: dockerConnectionFor(host), allowedMountRoots: [] });
   dir = mkdtempSync(path.join(tmpdir(), 'dvm-git-'));
+  // file:// repositories must lie under the allowed roots, like bind mounts.
+  runtime = new DockerRuntime({ connection: dockerConnectionFor(host), allowedMountRoots: [dir] });
   repo = path.join(dir, 'repo.git');
   const work = path.join(dir, 'work');
   git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', repo);
@@ -227,6 +228,23 @@ describe('DockerRuntime git sources', () => {
     for (const s of [missingRepo, missingRef]) {
       expect((await runtime.inspect(s.name)).state).toBe('missing');
       expect(await volumeExists(s.gitSource!.volume)).toBe(false);
+    }
+  });
+
+  it('refuses a file:// repository outside the allowed roots before cloning', async () => {
+    const outside = mkdtempSync(path.join(tmpdir(), 'dvm-git-outside-'));
+    try {
+      const s = spec('outside', { url: `file://${outside}` });
+      const error = await rejection(runtime.ensure(s));
+      expect(hasErrorCode(error, 'INVALID')).toBe(true);
+      if (!isAppError(error)) throw error;
+      expect(error.errors).toEqual([
+        { path: 'gitSource.url', message: expect.stringContaining('outside the host') },
+      ]);
+      expect((await runtime.inspect(s.name)).state).toBe('missing');
+      expect(await volumeExists(s.gitSource!.volume)).toBe(false);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
     }
   });
 

@@ -5,7 +5,7 @@ import { realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { AppError, invalid, notFound, type FieldError } from '../../lib/errors';
+import { AppError, invalid, isAppError, notFound, type FieldError } from '../../lib/errors';
 import {
   LABELS,
   checkContainerName,
@@ -107,6 +107,7 @@ export class DockerRuntime implements ContainerRuntime {
   async ensure(spec: WorkspaceContainerSpec): Promise<ContainerInfo> {
     checkSpec(spec);
     const mounts = checkMounts(spec.mounts ?? [], this.allowedMountRoots);
+    if (spec.gitSource) checkLocalRepository(spec.gitSource.url, this.allowedMountRoots);
     const labels = workspaceLabels(spec);
     let creation = this.creating.get(spec.name);
     if (!creation) {
@@ -562,6 +563,29 @@ function checkSpec(spec: WorkspaceContainerSpec): void {
     }
   }
   if (errors.length > 0) throw invalid('The container spec is invalid.', errors);
+}
+
+/**
+ * A file:// repository is read by the agent with its own rights: like a bind mount, it must lie
+ * under the host's allowed roots, or anyone who may set an app's git URL could copy any
+ * repository on the host into a workspace.
+ */
+function checkLocalRepository(url: string, allowedRoots: readonly string[]): void {
+  if (!url.startsWith('file:')) return;
+  let repository: string;
+  try {
+    repository = decodeURIComponent(new URL(url).pathname);
+  } catch {
+    return; // checkGitSource has refused it already
+  }
+  try {
+    checkMounts([{ source: repository, target: '/workspace' }], allowedRoots);
+  } catch (error) {
+    const why = isAppError(error) ? (error.errors[0]?.message ?? error.message) : String(error);
+    throw invalid(`The git repository ${url} cannot be cloned: ${why}`, [
+      { path: 'gitSource.url', message: why },
+    ]);
+  }
 }
 
 function checkExecSpec(spec: ExecSpec): void {

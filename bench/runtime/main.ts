@@ -25,7 +25,11 @@ const ECHOES = Number(process.env.DVM_BENCH_ECHOES ?? 400);
 const WARMUP = 3;
 const START_TARGET = 1.2;
 const ECHO_TARGET_MS = 0.5;
-const KEEP_ALIVE = ['/bin/sh', '-c', "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"];
+const KEEP_ALIVE = [
+  '/bin/sh',
+  '-c',
+  "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done",
+];
 
 const docker = new Docker(dockerConnection());
 const image = requireBaseImage();
@@ -61,8 +65,12 @@ spec: {path: ${src}}
     const samples: number[] = [];
     for (let i = 0; i < STARTS + WARMUP; i += 1) {
       const ws = `w${i}`;
-      await api.must('POST', apps, 201, { json: { metadata: { name: ws }, spec: { image: { name: image } } } });
-      const took = await timed(() => api.must('POST', `${apps}/${ws}/start`, 200, { timeoutMs: 60_000 }));
+      await api.must('POST', apps, 201, {
+        json: { metadata: { name: ws }, spec: { image: { name: image } } },
+      });
+      const took = await timed(() =>
+        api.must('POST', `${apps}/${ws}/start`, 200, { timeoutMs: 60_000 }),
+      );
       if (i >= WARMUP) samples.push(took);
       await api.must('DELETE', `${apps}/${ws}`, 200, { timeoutMs: 60_000 });
     }
@@ -100,7 +108,10 @@ async function startRaw(): Promise<number[]> {
 }
 
 /** Writes one byte at a time and waits for the terminal to echo it. */
-async function echoLoop(write: (b: Buffer) => void, onData: (fn: (d: Buffer) => void) => void): Promise<number[]> {
+async function echoLoop(
+  write: (b: Buffer) => void,
+  onData: (fn: (d: Buffer) => void) => void,
+): Promise<number[]> {
   let waiting: { byte: number; resolve: () => void } | undefined;
   onData((data) => {
     if (waiting && data.includes(waiting.byte)) {
@@ -130,7 +141,9 @@ async function echoThroughAgent(container: string): Promise<number[]> {
   const credential = randomBytes(32).toString('base64url');
   const stateDir = path.join(root, 'agent');
   mkdirSync(stateDir, { mode: 0o700 });
-  writeFileSync(path.join(stateDir, 'credential.sha256'), `${hashCredential(credential)}\n`, { mode: 0o600 });
+  writeFileSync(path.join(stateDir, 'credential.sha256'), `${hashCredential(credential)}\n`, {
+    mode: 0o600,
+  });
   const address = `unix://${path.join(stateDir, 'agent.sock')}`;
   const agentProcess = await spawnAgentProcess({
     projectRoot: PROJECT_ROOT,
@@ -178,7 +191,9 @@ async function main() {
   const raw2 = await startRaw();
   const startOurs = stats(ours);
   const startRawStats = stats([...raw1, ...raw2]);
-  console.log(`start  ours p50=${ms(startOurs.p50)} p99=${ms(startOurs.p99)}   raw p50=${ms(startRawStats.p50)} p99=${ms(startRawStats.p99)}`);
+  console.log(
+    `start  ours p50=${ms(startOurs.p50)} p99=${ms(startOurs.p99)}   raw p50=${ms(startRawStats.p50)} p99=${ms(startRawStats.p99)}`,
+  );
 
   const name = `${run}_echo`;
   const container = await docker.createContainer({
@@ -200,7 +215,9 @@ async function main() {
   } finally {
     await container.remove({ force: true });
   }
-  console.log(`echo   ours p50=${ms(echoOurs.p50)} p99=${ms(echoOurs.p99)}   raw p50=${ms(echoRawStats.p50)} p99=${ms(echoRawStats.p99)}`);
+  console.log(
+    `echo   ours p50=${ms(echoOurs.p50)} p99=${ms(echoOurs.p99)}   raw p50=${ms(echoRawStats.p50)} p99=${ms(echoRawStats.p99)}`,
+  );
 
   const startRatio = startOurs.p50 / startRawStats.p50;
   const addedEcho = echoOurs.p50 - echoRawStats.p50;

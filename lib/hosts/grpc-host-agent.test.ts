@@ -116,7 +116,7 @@ describe('GrpcHostAgent ⇄ agent server', () => {
       memoryBytes: 128 * 1024 * 1024,
       // A URL git cannot clone: the spec crossed the wire whole when the clone is what fails.
       gitSource: {
-        url: `file://${path.join(dir, 'no-repo.git')}`,
+        url: `file://${path.join(root, 'no-repo.git')}`,
         ref: 'main',
         volume,
         target: '/workspace',

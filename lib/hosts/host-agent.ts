@@ -50,6 +50,8 @@ export interface WorkspaceRef {
   domain: string;
   app: string;
   workspace: string;
+  /** The workspace's id; the agent labels the container io.devopsmaestro.workspace-id with it. */
+  workspaceId?: string;
 }
 
 export interface WorkspaceMount {

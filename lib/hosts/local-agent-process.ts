@@ -3,7 +3,15 @@
 // restart), and stopping a stale one. Registration as host `local` happens in lib/server.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, closeSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  closeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -57,7 +65,12 @@ export interface SpawnLocalAgentOptions {
 }
 
 /** Starts `dvm-agent` detached (its own process group, output to agent.log); returns its pid. */
-export function spawnLocalAgent({ files, projectRoot, allowedRoots, env }: SpawnLocalAgentOptions): number {
+export function spawnLocalAgent({
+  files,
+  projectRoot,
+  allowedRoots,
+  env,
+}: SpawnLocalAgentOptions): number {
   const log = openSync(files.logFile, 'a', 0o600);
   try {
     const args = [

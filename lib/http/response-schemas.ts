@@ -111,7 +111,8 @@ export const deleteResultSchema = z.object({
     .object({
       removed: z.number().int().min(0),
       left: z.array(z.string()).meta({
-        description: 'host/container of containers left behind because their host could not be reached (force=true).',
+        description:
+          'host/container of containers left behind because their host could not be reached (force=true).',
       }),
     })
     .meta({ description: 'Workspace containers removed from their hosts by this delete.' }),

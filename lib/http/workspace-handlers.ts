@@ -5,7 +5,13 @@ import { getObject } from '@/lib/domain/get-object';
 import { reconcileWorkspace } from '@/lib/domain/runtime/reconcile';
 import { runtimeStatus } from '@/lib/domain/runtime/runtime-status';
 import { startWorkspace, stopWorkspace } from '@/lib/domain/runtime/workspace-lifecycle';
-import { getQuery, lifecycleQuery, resourceQuery, workspaceKey, type WorkspaceParams } from './resource-requests';
+import {
+  getQuery,
+  lifecycleQuery,
+  resourceQuery,
+  workspaceKey,
+  type WorkspaceParams,
+} from './resource-requests';
 import { objectResponse } from './resource-responses';
 import type { AuthenticatedRequest } from './route';
 
@@ -15,7 +21,10 @@ type Handler = (call: AuthenticatedRequest<WorkspaceParams>) => Promise<Response
 export const getWorkspaceHandler: Handler = async ({ request, params, ctx, runtime }) => {
   const { format } = resourceQuery(request, getQuery);
   const workspace = await getObject(ctx, { level: 'workspace', key: workspaceKey(params) });
-  const placement = await reconcileWorkspace({ store: ctx.store, hosts: runtime.hosts }, workspace.id);
+  const placement = await reconcileWorkspace(
+    { store: ctx.store, hosts: runtime.hosts },
+    workspace.id,
+  );
   return objectResponse(format, workspace, runtimeStatus(placement));
 };
 
@@ -23,7 +32,10 @@ export function lifecycleHandler(action: 'start' | 'stop'): Handler {
   const run = action === 'start' ? startWorkspace : stopWorkspace;
   return async ({ request, params, ctx, runtime }) => {
     const { format } = resourceQuery(request, lifecycleQuery);
-    const { workspace, placement } = await run({ ...ctx, hosts: runtime.hosts }, workspaceKey(params));
+    const { workspace, placement } = await run(
+      { ...ctx, hosts: runtime.hosts },
+      workspaceKey(params),
+    );
     return objectResponse(format, workspace, runtimeStatus(placement));
   };
 }

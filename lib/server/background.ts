@@ -8,7 +8,11 @@ import { ensureEmbeddedAgent } from './embedded-agent';
 import { startHostMonitor, type HostMonitor } from './host-monitor';
 import type { Runtime } from './runtime';
 
-type Log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+type Log = (
+  level: 'info' | 'warn' | 'error',
+  msg: string,
+  fields?: Record<string, unknown>,
+) => void;
 
 export interface Background {
   monitor: HostMonitor;
@@ -50,9 +54,15 @@ export async function startBackground(
     } catch (error) {
       // The control plane still serves (hosts, the API, the dashboard); host `local` stays
       // unhealthy with the reason, and the log says what to fix.
-      log('error', 'the local agent could not be started; workspaces on host "local" are unavailable', {
-        ...(isAppError(error) ? { code: error.code, detail: error.message } : { error: String(error) }),
-      });
+      log(
+        'error',
+        'the local agent could not be started; workspaces on host "local" are unavailable',
+        {
+          ...(isAppError(error)
+            ? { code: error.code, detail: error.message }
+            : { error: String(error) }),
+        },
+      );
     }
   }
   const monitor = startHostMonitor({

@@ -34,7 +34,11 @@ export function hostConnections(decrypt: (ciphertext: string) => string): HostCo
         );
       }
       const cached = cache.get(host.name);
-      if (cached && cached.address === host.address && cached.ciphertext === host.credentialCiphertext) {
+      if (
+        cached &&
+        cached.address === host.address &&
+        cached.ciphertext === host.credentialCiphertext
+      ) {
         return cached.agent;
       }
       if (cached) forget(host.name);

@@ -122,17 +122,25 @@ export function startHostMonitor(options: HostMonitorOptions): HostMonitor {
         info = hostInfoRecord(await (await hosts.agentFor(host)).info());
         entry.lastInfoAt = Date.now();
       } catch (error) {
-        log('warn', 'cannot refresh host info', { host: host.name, error: (error as Error).message });
+        log('warn', 'cannot refresh host info', {
+          host: host.name,
+          error: (error as Error).message,
+        });
       }
     }
     const beat = entry.liveness.lastHeartbeatAt;
-    const beatIsNew = beat !== undefined && beat.getTime() - (host.lastHeartbeatAt?.getTime() ?? 0) >= 10_000;
+    const beatIsNew =
+      beat !== undefined && beat.getTime() - (host.lastHeartbeatAt?.getTime() ?? 0) >= 10_000;
     if (host.status !== health.status || host.statusReason !== health.reason || beatIsNew || info) {
       if (host.status !== health.status) {
-        log(health.status === 'healthy' ? 'info' : 'warn', `host ${host.name} is ${health.status}`, {
-          host: host.name,
-          ...(health.reason !== undefined && { reason: health.reason }),
-        });
+        log(
+          health.status === 'healthy' ? 'info' : 'warn',
+          `host ${host.name} is ${health.status}`,
+          {
+            host: host.name,
+            ...(health.reason !== undefined && { reason: health.reason }),
+          },
+        );
       }
       const updated = await store.hosts.recordHeartbeat(host.name, {
         at: beat ?? host.lastHeartbeatAt ?? now,
@@ -175,14 +183,19 @@ export function startHostMonitor(options: HostMonitorOptions): HostMonitor {
     }
   };
 
-  const loop = setInterval(() => {
-    if (stopped || running) return;
-    running = tick()
-      .catch((error) => log('error', 'host monitor pass failed', { error: (error as Error).message }))
-      .finally(() => {
-        running = undefined;
-      });
-  }, Math.min(1000, heartbeatMs / 2));
+  const loop = setInterval(
+    () => {
+      if (stopped || running) return;
+      running = tick()
+        .catch((error) =>
+          log('error', 'host monitor pass failed', { error: (error as Error).message }),
+        )
+        .finally(() => {
+          running = undefined;
+        });
+    },
+    Math.min(1000, heartbeatMs / 2),
+  );
   loop.unref();
 
   return {

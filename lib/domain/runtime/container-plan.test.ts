@@ -9,7 +9,6 @@ import {
   KEEP_ALIVE,
   memoryBytes,
   planContainer,
-  WORKSPACE_ID_LABEL,
 } from './container-plan';
 
 function stored(
@@ -43,8 +42,13 @@ describe('planContainer', () => {
     expect(spec).toMatchObject({
       name: 'dvm_platform_backend_api_dev',
       image: 'img:1',
-      workspace: { ecosystem: 'platform', domain: 'backend', app: 'api', workspace: 'dev' },
-      labels: { [WORKSPACE_ID_LABEL]: 'workspace-0001' },
+      workspace: {
+        ecosystem: 'platform',
+        domain: 'backend',
+        app: 'api',
+        workspace: 'dev',
+        workspaceId: 'workspace-0001',
+      },
       command: KEEP_ALIVE,
       workingDir: '/workspace',
       user: DEFAULT_USER,

@@ -21,7 +21,6 @@ export const KEEP_ALIVE = [
   '-c',
   "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done",
 ];
-export const WORKSPACE_ID_LABEL = 'io.devopsmaestro.workspace-id';
 
 const MAX_CONTAINER_NAME = 128;
 
@@ -130,8 +129,9 @@ export function planContainer(
         domain: workspace.domain!,
         app: workspace.app!,
         workspace: workspace.name,
+        workspaceId: workspace.id,
       },
-      labels: { [WORKSPACE_ID_LABEL]: workspace.id },
+      labels: {},
       command: container?.command?.length ? container.command : KEEP_ALIVE,
       env,
       workingDir: container?.workingDir ?? SOURCE_TARGET,
