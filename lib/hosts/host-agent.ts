@@ -9,6 +9,13 @@
 // belongs to something else), UNAUTHENTICATED (the host's credential was refused), UNAVAILABLE
 // (the agent or its engine cannot be reached, or the deadline passed), INTERNAL (the agent failed).
 
+import type {
+  BuildOutcome,
+  BuildProgress,
+  EffectiveBuildSettings,
+  Sourced,
+} from '../build/build-types';
+
 export type WorkspaceContainerState = 'running' | 'stopped' | 'missing';
 
 export interface HostPlatform {
@@ -143,6 +150,50 @@ export interface WatchHandle {
   cancel(): void;
 }
 
+/** What the control plane asks a host to build (proto: Build). */
+export interface BuildRequest {
+  /** The control plane's build id; the agent tags its logs with it and `cancelBuild` names it. */
+  buildId: string;
+  workspace: WorkspaceRef;
+  /** The app's source on the host: a path under the allowed roots, or a repository to clone. */
+  source: { path: string } | { git: { url: string; ref?: string } };
+  settings: EffectiveBuildSettings;
+  /** e.g. `dvm/platform-backend-api-dev`; the agent appends `:<hash of the inputs>`. */
+  repository: string;
+  /** `docker-api` or `buildkit`; unset: the host's preferred builder. */
+  builder?: string;
+  noCache?: boolean;
+  /** BuildKit secrets by id; sent over the (authenticated) stream, never logged or stored. */
+  secrets?: Record<string, string>;
+}
+
+export type BuildStreamEvent =
+  /**
+   * First: what will be built. `reused` means an image with this tag (same inputs) is already
+   * on the host, and `finished` follows without building.
+   */
+  | {
+      type: 'prepared';
+      builder: string;
+      dockerfile: string;
+      tag: string;
+      inputsHash: string;
+      baseImage: Sourced<string>;
+      language?: Sourced<{ name: string; version?: string }>;
+      reused: boolean;
+    }
+  | BuildProgress
+  | { type: 'finished'; outcome: BuildOutcome };
+
+export interface BuildHandle {
+  /** Events in order; those sent before a listener was added are replayed to it. */
+  onEvent(listener: (event: BuildStreamEvent) => void): void;
+  /** The outcome; rejects with UNAVAILABLE when the agent is lost mid-build (with the reason). */
+  readonly done: Promise<BuildOutcome>;
+  /** Asks the agent to stop the build; `done` then resolves `cancelled`. */
+  cancel(): void;
+}
+
 export interface HostAgent {
   info(): Promise<AgentInfo>;
   ensure(spec: WorkspaceSpec): Promise<WorkspaceState>;
@@ -157,6 +208,8 @@ export interface HostAgent {
   list(labelFilter?: Record<string, string>): Promise<WorkspaceState[]>;
   /** Runs a command in a running container. NOT_FOUND when missing, CONFLICT when stopped. */
   exec(name: string, options: ExecOptions): ExecSession;
+  /** Builds the workspace image (streamed; no deadline, keepalive pings notice a lost agent). */
+  build(request: BuildRequest): BuildHandle;
   /** Heartbeats every `intervalMs` (default 2000) plus container events, until cancelled. */
   watch(options?: { intervalMs?: number }): WatchHandle;
   /** Closes the connection; later calls fail. */
