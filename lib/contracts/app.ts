@@ -63,6 +63,8 @@ export const appBuildSchema = z.strictObject({
   args: envMap.optional(),
   target: singleLine.pipe(nonEmptyString).optional(),
   context: relativePath.optional(),
+  /** A ready image to start the workspace image from when the app brings no Dockerfile. */
+  baseImage: imageReference.optional(),
 });
 
 export const dependenciesSchema = z.strictObject({

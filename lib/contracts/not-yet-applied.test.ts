@@ -8,18 +8,13 @@ const appliedBefore = { ...APPLIED_SPEC_PATHS };
 afterEach(() => Object.assign(APPLIED_SPEC_PATHS, appliedBefore));
 
 describe('not-yet-applied fields', () => {
-  it('reports every top-level spec field of the notes workspace example', () => {
+  it('reports the spec fields of the notes workspace example that nothing acts on', () => {
     const { resource, warnings } = parseManifests(NOTES_EXAMPLES.workspace).items[0]!;
-    // image.name, env, mounts and the container settings are applied by `start` (P1.4).
-    const paths = [
-      'image.buildFrom',
-      'image.baseImage',
-      'build',
-      'shell',
-      'terminal',
-      'nvim',
-      'sshKey',
-    ].map((key) => `spec.${key}`);
+    // image.name, env, mounts and the container settings are applied by `start` (P1.4); the
+    // image and build settings, except devTools, by builds (P1.5).
+    const paths = ['build.devStage.devTools', 'shell', 'terminal', 'nvim', 'sshKey'].map(
+      (key) => `spec.${key}`,
+    );
     expect(notYetAppliedPaths(resource)).toEqual(paths);
     expect(warnings).toEqual(
       expect.arrayContaining(paths.map((path) => `${path} is stored but not applied yet`)),
@@ -28,16 +23,39 @@ describe('not-yet-applied fields', () => {
 
   it('reports the App fields, and nothing for an empty spec', () => {
     const { resource } = parseManifests(NOTES_EXAMPLES.app).items[0]!;
-    // path, host, git and env are applied by workspace start (P1.4).
+    // path, host, git and env are applied by workspace start (P1.4), language and build by
+    // builds (P1.5) except the buildpack.
     expect(notYetAppliedPaths(resource)).toEqual([
-      'spec.language',
-      'spec.build',
+      'spec.build.buildpack',
       'spec.dependencies',
       'spec.services',
       'spec.ports',
       'spec.workspaces',
     ]);
     expect(parseManifests(NOTES_EXAMPLES.domain).items[0]!.warnings).toEqual([]);
+  });
+
+  it('applies the build settings inherited from Ecosystem and Domain, and the App base image', () => {
+    const build = { args: { A: '1' }, baseImage: 'corp/base:1' };
+    const metadata = { Ecosystem: { name: 'e' }, Domain: { name: 'd', ecosystem: 'e' } };
+    for (const kind of ['Ecosystem', 'Domain'] as const) {
+      const manifest = {
+        apiVersion: 'devopsmaestro.io/v1',
+        kind,
+        metadata: metadata[kind],
+        spec: { build, theme: 'nord' },
+      };
+      expect(parseManifest(manifest).warnings).toEqual([
+        'spec.theme is stored but not applied yet',
+      ]);
+    }
+    const app = {
+      apiVersion: 'devopsmaestro.io/v1',
+      kind: 'App',
+      metadata: { name: 'a', domain: 'd' },
+      spec: { path: '/src/a', build: { baseImage: 'corp/api:1' } },
+    };
+    expect(parseManifest(app).warnings).toEqual([]);
   });
 
   it('skips empty values such as the original output prints', () => {

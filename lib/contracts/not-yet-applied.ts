@@ -9,13 +9,33 @@ import type { ResourceKind } from './manifest';
  * siblings reported one by one (`spec.image.baseImage`).
  */
 export const APPLIED_SPEC_PATHS: Record<ResourceKind, readonly string[]> = {
-  Ecosystem: [],
-  Domain: [],
-  // Where the source comes from and the env every workspace gets (lib/domain/runtime).
-  App: ['spec.path', 'spec.host', 'spec.git', 'spec.env'],
-  // What `start` gives the container (lib/domain/runtime/container-plan.ts).
+  // Build args and base image inherited by every build below (lib/build/resolve-settings.ts).
+  Ecosystem: ['spec.build'],
+  Domain: ['spec.build'],
+  // Where the source comes from and the env every workspace gets (lib/domain/runtime); what the
+  // image is built from (lib/build: language, Dockerfile, target, context, args, base image).
+  App: [
+    'spec.path',
+    'spec.host',
+    'spec.git',
+    'spec.env',
+    'spec.language',
+    'spec.build.dockerfile',
+    'spec.build.args',
+    'spec.build.target',
+    'spec.build.context',
+    'spec.build.baseImage',
+  ],
+  // What `start` gives the container (lib/domain/runtime/container-plan.ts) and what the image
+  // build uses (lib/build: base image or Dockerfile, packages, args, custom commands; the user).
   Workspace: [
     'spec.image.name',
+    'spec.image.buildFrom',
+    'spec.image.baseImage',
+    'spec.image.packages',
+    'spec.build.args',
+    'spec.build.devStage.packages',
+    'spec.build.devStage.customCommands',
     'spec.env',
     'spec.mounts',
     'spec.container.user',
