@@ -174,8 +174,9 @@ function conformance(call: Call, answer: Answer): string[] {
     ];
   let body: unknown;
   try {
+    // An event stream is checked for its media type only; e2e/builds.test.ts reads its events.
     body =
-      type === 'text/plain'
+      type === 'text/plain' || type === 'text/event-stream'
         ? answer.text
         : type === 'application/yaml'
           ? parseYaml(answer.text)
@@ -1833,6 +1834,228 @@ function hostCalls(): Array<() => Call | Promise<Call>> {
 
 const RUN_ITEM = '/api/v1/ecosystems/{eco}/domains/{dom}/apps/{app}/workspaces/{ws}';
 
+/**
+ * Builds: one queued on the joined agent (which has no image builder, so it fails at once — the
+ * real builds are e2e/builds.test.ts's), others queued through the store on a host without an
+ * agent (no runner takes them) to be cancelled.
+ */
+function buildCalls(): Array<() => Call | Promise<Call>> {
+  const BUILD = `POST ${RUN_ITEM}/build`;
+  const LIST = `GET ${RUN_ITEM}/builds`;
+  const READ = `GET ${RUN_ITEM}/builds/{id}`;
+  const DELETE = `DELETE ${RUN_ITEM}/builds/{id}`;
+  const CANCEL = `POST ${RUN_ITEM}/builds/{id}/cancel`;
+  const LOG = `GET ${RUN_ITEM}/builds/{id}/log`;
+  const at = fill(RUN_ITEM, 'conf', 'dom', 'buildapp', 'bws');
+  const build = (id: string) => `${at}/builds/${encodeURIComponent(id)}`;
+  let finished = '';
+  const queuedOnPendingHost = async () => {
+    const store = await openDataStore({ dataDir: api.server.dataDir, projectRoot: PROJECT_ROOT });
+    try {
+      const ws = await store.workspaces.get({
+        ecosystem: 'conf',
+        domain: 'dom',
+        app: 'buildapp',
+        name: 'bws',
+      });
+      const queued = await store.builds.create({
+        workspaceId: ws.id,
+        host: 'conf-build-pending',
+        requestedBy: TEST_ADMIN_EMAIL,
+        request: {},
+      });
+      return queued.id;
+    } finally {
+      await store.close();
+    }
+  };
+  return [
+    async () => {
+      await freshHost('conf-build-pending');
+      await api.must('POST', '/api/v1/apply', 200, {
+        json: [
+          manifest(
+            'App',
+            { name: 'buildapp', ecosystem: 'conf', domain: 'dom' },
+            { host: 'conf-joined', path: path.join(agentDir, 'src') },
+          ),
+          manifest(
+            'Workspace',
+            { name: 'bws', ecosystem: 'conf', domain: 'dom', app: 'buildapp' },
+            { image: { baseImage: requireBaseImage(), packages: [] } },
+          ),
+          manifest(
+            'App',
+            { name: 'pendingapp', ecosystem: 'conf', domain: 'dom' },
+            { host: 'conf-build-pending', path: '/srv/pending' },
+          ),
+          manifest('Workspace', {
+            name: 'pws',
+            ecosystem: 'conf',
+            domain: 'dom',
+            app: 'pendingapp',
+          }),
+        ],
+      });
+      return {
+        op: BUILD,
+        why: 'queue a build on the joined agent',
+        path: `${at}/build`,
+        options: { json: { noCache: true } },
+        status: 202,
+      };
+    },
+    () => ({ op: BUILD, why: 'no body at all', path: `${at}/build`, status: 202 }),
+    () => ({
+      op: BUILD,
+      why: 'an unknown builder',
+      path: `${at}/build`,
+      options: { json: { builder: 'kaniko' } },
+      status: 400,
+    }),
+    () => ({ op: BUILD, why: 'an unknown query parameter', path: `${at}/build?x=1`, status: 400 }),
+    () => ({
+      op: BUILD,
+      why: 'no credentials',
+      path: `${at}/build`,
+      options: { token: null },
+      status: 401,
+    }),
+    () => ({
+      op: BUILD,
+      why: 'a viewer',
+      path: `${at}/build`,
+      options: { token: world.viewer.token },
+      status: 403,
+    }),
+    () => ({
+      op: BUILD,
+      why: 'an unknown workspace',
+      path: `${fill(RUN_ITEM, 'conf', 'dom', 'buildapp', 'nope')}/build`,
+      status: 404,
+    }),
+    () => ({
+      op: BUILD,
+      why: 'text/plain',
+      path: `${at}/build`,
+      options: { body: 'build', contentType: 'text/plain' },
+      status: 415,
+    }),
+    () => ({
+      op: BUILD,
+      why: 'its host has no agent yet',
+      path: `${fill(RUN_ITEM, 'conf', 'dom', 'pendingapp', 'pws')}/build`,
+      status: 503,
+    }),
+
+    () => ({ op: LIST, why: 'the builds', path: `${at}/builds`, status: 200 }),
+    () => ({ op: LIST, why: 'a page of one', path: `${at}/builds?limit=1`, status: 200 }),
+    () => ({ op: LIST, why: 'limit=0', path: `${at}/builds?limit=0`, status: 400 }),
+    () => ({
+      op: LIST,
+      why: 'no credentials',
+      path: `${at}/builds`,
+      options: { token: null },
+      status: 401,
+    }),
+    () => ({
+      op: LIST,
+      why: 'an unknown workspace',
+      path: `${fill(RUN_ITEM, 'conf', 'dom', 'buildapp', 'nope')}/builds`,
+      status: 404,
+    }),
+
+    async () => {
+      // The build queued first has failed by now: that agent has no image builder.
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const page = await api.must('GET', `${at}/builds?limit=100`, 200);
+        const items = page.json<{ items: { id: string; status: string }[] }>().items;
+        const done = items.find((b) => b.status === 'failed');
+        if (done) {
+          finished = done.id;
+          break;
+        }
+        if (Date.now() > deadline) throw new Error(`no build finished: ${page.text}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      return { op: READ, why: 'a failed build', path: build(finished), status: 200 };
+    },
+    () => ({ op: READ, why: 'an unknown build', path: build('nope'), status: 404 }),
+    () => ({ op: READ, why: 'a query', path: `${build(finished)}?x=1`, status: 400 }),
+    () => ({
+      op: READ,
+      why: 'no credentials',
+      path: build(finished),
+      options: { token: null },
+      status: 401,
+    }),
+
+    () => ({ op: LOG, why: 'the log as text', path: `${build(finished)}/log`, status: 200 }),
+    () => ({
+      op: LOG,
+      why: 'followed: the replay of a finished build, then the end',
+      path: `${build(finished)}/log?follow=true`,
+      status: 200,
+    }),
+    () => ({
+      op: LOG,
+      why: 'follow=maybe',
+      path: `${build(finished)}/log?follow=maybe`,
+      status: 400,
+    }),
+    () => ({
+      op: LOG,
+      why: 'a Last-Event-ID that is no event id',
+      path: `${build(finished)}/log?follow=true`,
+      options: { headers: { 'Last-Event-ID': 'x' } },
+      status: 400,
+    }),
+    () => ({ op: LOG, why: 'an unknown build', path: `${build('nope')}/log`, status: 404 }),
+    () => ({
+      op: LOG,
+      why: 'no credentials',
+      path: `${build(finished)}/log`,
+      options: { token: null },
+      status: 401,
+    }),
+
+    ...[DELETE, CANCEL].flatMap((op) => {
+      const suffix = op === CANCEL ? '/cancel' : '';
+      return [
+        async () => ({
+          op,
+          why: 'cancel a queued build',
+          path: `${build(await queuedOnPendingHost())}${suffix}`,
+          status: 200,
+        }),
+        () => ({ op, why: 'already finished', path: `${build(finished)}${suffix}`, status: 409 }),
+        async () => ({
+          op,
+          why: 'a viewer',
+          path: `${build(await queuedOnPendingHost())}${suffix}`,
+          options: { token: world.viewer.token },
+          status: 403,
+        }),
+        () => ({
+          op,
+          why: 'no credentials',
+          path: `${build(finished)}${suffix}`,
+          options: { token: null },
+          status: 401,
+        }),
+        () => ({ op, why: 'an unknown build', path: `${build('nope')}${suffix}`, status: 404 }),
+        () => ({
+          op,
+          why: 'an unknown query parameter',
+          path: `${build(finished)}${suffix}?force=true`,
+          status: 400,
+        }),
+      ];
+    }),
+  ];
+}
+
 // ---------------------------------------------------------------------------------------------
 // The tests
 // ---------------------------------------------------------------------------------------------
@@ -1966,7 +2189,7 @@ describe('OpenAPI conformance', () => {
     const extra = [...documented].filter((op) => !files.has(op));
     expect(missing, 'route files missing from the document').toEqual([]);
     expect(extra, 'operations without a route file').toEqual([]);
-    expect(files.size).toBeGreaterThanOrEqual(37);
+    expect(files.size).toBeGreaterThanOrEqual(43);
   });
 
   it('methods a path does not document answer 405 problem+json with Allow; unknown paths under /api/v1 answer 404 problem+json', async () => {
@@ -2011,6 +2234,7 @@ describe('OpenAPI conformance', () => {
       ...otherCalls(),
       ...lifecycleCalls(),
       ...hostCalls(),
+      ...buildCalls(),
     ];
     for (const make of calls) await run(await make());
 

@@ -425,6 +425,69 @@ const ROUTES: Record<string, Entry> = {
     denied: { user: 404 },
   },
 
+  // Builds. POST queues on `builder`, a healthy host registered through the store without an
+  // agent (so the server's runner fails what it takes there); reads, cancels and logs use builds
+  // queued on the pending host `host`, which no runner takes. e2e/builds.test.ts runs real ones.
+  'POST /api/v1/ecosystems/[eco]/domains/[dom]/apps/[app]/workspaces/[ws]/build': {
+    min: 'developer',
+    scope: 'write',
+    request: () => ({
+      path: '/api/v1/ecosystems/eco/domains/dom/apps/app/workspaces/ws/build',
+      body: { noCache: true },
+    }),
+    ok: 202,
+    denied: { user: 404 },
+  },
+  'GET /api/v1/ecosystems/[eco]/domains/[dom]/apps/[app]/workspaces/[ws]/builds': {
+    min: 'viewer',
+    scope: 'read',
+    request: () => ({ path: '/api/v1/ecosystems/eco/domains/dom/apps/app/workspaces/ws/builds' }),
+    denied: { user: 404 },
+  },
+  'GET /api/v1/ecosystems/[eco]/domains/[dom]/apps/[app]/workspaces/[ws]/builds/[id]': {
+    min: 'viewer',
+    scope: 'read',
+    request: (fx) => ({
+      path: `/api/v1/ecosystems/eco/domains/dom/apps/app/workspaces/ws/builds/${fx.build}`,
+    }),
+    denied: { user: 404 },
+  },
+  'DELETE /api/v1/ecosystems/[eco]/domains/[dom]/apps/[app]/workspaces/[ws]/builds/[id]': {
+    min: 'developer',
+    scope: 'write',
+    request: async (fx) => ({
+      path: `/api/v1/ecosystems/eco/domains/dom/apps/app/workspaces/ws/builds/${await fx.spareBuild()}`,
+    }),
+    denied: { user: 404 },
+  },
+  'POST /api/v1/ecosystems/[eco]/domains/[dom]/apps/[app]/workspaces/[ws]/builds/[id]/cancel': {
+    min: 'developer',
+    scope: 'write',
+    request: async (fx) => ({
+      path: `/api/v1/ecosystems/eco/domains/dom/apps/app/workspaces/ws/builds/${await fx.spareBuild()}/cancel`,
+    }),
+    denied: { user: 404 },
+  },
+  'GET /api/v1/ecosystems/[eco]/domains/[dom]/apps/[app]/workspaces/[ws]/builds/[id]/log': {
+    min: 'viewer',
+    scope: 'read',
+    // A finished build: the event stream replays it, says `finished` and ends.
+    request: (fx) => ({
+      path: `/api/v1/ecosystems/eco/domains/dom/apps/app/workspaces/ws/builds/${fx.finishedBuild}/log?follow=true`,
+    }),
+    denied: { user: 404 },
+    extra: async (fx) => [
+      {
+        as: 'viewer',
+        why: 'the plain log of a queued build (empty so far)',
+        req: {
+          path: `/api/v1/ecosystems/eco/domains/dom/apps/app/workspaces/ws/builds/${fx.build}/log`,
+        },
+        expect: 200,
+      },
+    ],
+  },
+
   // Hosts are outside every ecosystem: anyone signed in reads them, administrators manage them.
   'GET /api/v1/hosts': { min: 'user', scope: 'read', request: () => ({ path: '/api/v1/hosts' }) },
   'POST /api/v1/hosts': {
@@ -740,6 +803,12 @@ interface Fixtures {
   spare(level: 'ecosystem' | 'domain' | 'app' | 'workspace'): Promise<string>;
   /** A fresh host (no agent, nothing placed on it), made through the store. Returns its name. */
   spareHost(): Promise<string>;
+  /** A build of `ws` queued on the pending host `host` (no runner takes it). */
+  build: string;
+  /** A build of `ws` that has finished (cancelled). */
+  finishedBuild: string;
+  /** A fresh queued build of `ws` (to cancel). Returns its id. */
+  spareBuild(): Promise<string>;
 }
 
 let server: ServerProcess | undefined;
@@ -847,8 +916,26 @@ beforeAll(async () => {
   await store.ecosystems.create({}, { name: 'eco' });
   await store.domains.create({ ecosystem: 'eco' }, { name: 'dom' });
   await store.apps.create({ ecosystem: 'eco', domain: 'dom' }, { name: 'app', spec: APP_SPEC });
-  await store.workspaces.create({ ecosystem: 'eco', domain: 'dom', app: 'app' }, { name: 'ws' });
+  const ws = await store.workspaces.create(
+    { ecosystem: 'eco', domain: 'dom', app: 'app' },
+    { name: 'ws' },
+  );
   await store.hosts.create({ name: 'host' });
+  // Healthy for placement, but with no agent address: the server's monitor leaves it as it is.
+  await store.hosts.create({ name: 'builder' });
+  await store.hosts.recordHeartbeat('builder', { at: new Date(), status: 'healthy' });
+  const queueBuild = async () =>
+    (
+      await store!.builds.create({
+        workspaceId: ws.id,
+        host: 'host',
+        requestedBy: ADMIN_EMAIL,
+        request: {},
+      })
+    ).id;
+  const build = await queueBuild();
+  const finishedBuild = await queueBuild();
+  await store.builds.finish(finishedBuild, { status: 'cancelled' });
 
   const adminToken = await basicToken(ADMIN_EMAIL, PASSWORD, 'admin');
   const admin = (
@@ -919,6 +1006,9 @@ beforeAll(async () => {
       await store!.hosts.create({ name });
       return name;
     },
+    build,
+    finishedBuild,
+    spareBuild: queueBuild,
     async spareMember() {
       const member = await createUser(adminToken, 'member');
       await mustSend(

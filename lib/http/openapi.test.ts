@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
+import * as buildRequests from './build-requests';
 import * as identityRequests from './identity-requests';
 import { buildOpenApiDocument, ROUTES } from './openapi';
 import * as resourceRequests from './resource-requests';
@@ -59,7 +60,7 @@ function servedRoutes(): Map<string, string> {
 
 /** The shared handler modules cut into their exported handlers (factories or constants), by name. */
 const SHARED_HANDLERS = new Map(
-  ['resource-handlers.ts', 'workspace-handlers.ts'].flatMap((file) =>
+  ['resource-handlers.ts', 'workspace-handlers.ts', 'build-handlers.ts'].flatMap((file) =>
     readFileSync(path.join(ROOT, 'lib', 'http', file), 'utf8')
       .split(/(?=^export (?:function|const) )/m)
       .map((part) => [/^export (?:function|const) (\w+)/.exec(part)?.[1] ?? '', part] as const)
@@ -90,7 +91,11 @@ describe('the OpenAPI registry matches the routes', () => {
 
   it('each operation names the query schema its route parses with', () => {
     const names = new Map<unknown, string>();
-    for (const [name, value] of Object.entries({ ...identityRequests, ...resourceRequests }))
+    for (const [name, value] of Object.entries({
+      ...identityRequests,
+      ...resourceRequests,
+      ...buildRequests,
+    }))
       names.set(value, name);
     const wrong: string[] = [];
     for (const [key, operation] of Object.entries(ROUTES)) {

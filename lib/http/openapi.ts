@@ -19,6 +19,8 @@ import {
   patchHostRequest,
 } from '@/lib/contracts/host';
 import { RESOURCE_KINDS, type ResourceKind } from '@/lib/contracts/manifest';
+import { buildRequestSchema } from '@/lib/domain/builds/build-input';
+import { buildLogQuery } from './build-requests';
 import {
   auditQuery,
   createTokenRequest,
@@ -45,6 +47,7 @@ import {
   applyJsonBodySchema,
   applyResultSchema,
   auditEventSchema,
+  buildSchema,
   createdTokenSchema,
   deleteResultSchema,
   listManifestSchema,
@@ -81,6 +84,8 @@ interface Operation {
     schema?: string;
     /** The formats it can answer in (?output=, Accept); JSON only when absent. */
     formats?: readonly OutputFormat[];
+    /** Text answers besides (or instead of) `schema`, by media type: what the text is. */
+    text?: Readonly<Record<string, string>>;
     headers?: readonly Header[];
   };
   /** Problem statuses besides 401 and 500, which every operation has. */
@@ -108,6 +113,7 @@ const INPUT_SCHEMAS: Record<string, z.ZodType> = {
   PatchHostRequest: patchHostRequest,
   JoinTokenRequest: joinTokenRequest,
   JoinHostRequest: joinHostRequest,
+  BuildRequest: buildRequestSchema,
 };
 
 const OUTPUT_SCHEMAS: Record<string, z.ZodType> = {
@@ -129,6 +135,8 @@ const OUTPUT_SCHEMAS: Record<string, z.ZodType> = {
   Host: hostManifestSchema,
   HostPage: pageOf(hostManifestSchema),
   HostJoinToken: hostJoinTokenSchema,
+  Build: buildSchema,
+  BuildPage: pageOf(buildSchema),
 };
 
 for (const kind of RESOURCE_KINDS) {
@@ -221,6 +229,22 @@ function lifecycleOperation(action: 'start' | 'stop'): Operation {
       headers: ['ETag'],
     },
     problems: [400, 403, 404, 406, 409, 503],
+  };
+}
+
+const BUILD_ITEM = `${WORKSPACE_ITEM}/builds/{id}`;
+
+const BUILD_READERS = 'Any member of the ecosystem (scope `read`); others get 404.';
+
+function cancelOperation(): Operation {
+  return {
+    summary: 'Cancel a build',
+    description:
+      'For developers and owners of the ecosystem (scope `write`). A queued build is cancelled at once; a running one is stopped on its host (the answer shows it still running with `cancelRequestedAt`; it ends `cancelled` within seconds — follow the log to see it). 409 CONFLICT when the build has already finished. `DELETE …/builds/{id}` and `POST …/builds/{id}/cancel` do the same.',
+    tag: 'Builds',
+    query: noQuery,
+    success: { status: 200, description: 'The build after the cancel.', schema: 'Build' },
+    problems: [400, 403, 404, 409],
   };
 }
 
@@ -331,6 +355,61 @@ export const ROUTES: Record<string, Operation> = {
 
   [`POST ${WORKSPACE_ITEM}/start`]: lifecycleOperation('start'),
   [`POST ${WORKSPACE_ITEM}/stop`]: lifecycleOperation('stop'),
+
+  [`POST ${WORKSPACE_ITEM}/build`]: {
+    summary: "Build a workspace's image",
+    description:
+      "For developers and owners of the ecosystem (scope `write`). Queues a build on the workspace's host (before its first start: the host start would choose) with the settings inherited down ecosystem → domain → app → workspace, and answers 202 at once with the build and `Location`; at most `DVM_BUILD_CONCURRENCY` builds run per host, the rest wait queued. The tag is derived from a hash of the inputs (`dvm/<eco>-<dom>-<app>-<ws>:<hash>`), so unchanged inputs reuse the image. Follow it with `GET …/builds/{id}/log?follow=true`; a workspace without `spec.image.name` starts from its newest successful build. The body is optional. 503 UNAVAILABLE when the host is unhealthy or no healthy host fits.",
+    tag: 'Builds',
+    query: noQuery,
+    body: { schema: 'BuildRequest', mediaTypes: ['application/json'] },
+    success: {
+      status: 202,
+      description: 'The build, queued.',
+      schema: 'Build',
+      headers: ['Location'],
+    },
+    problems: [400, 403, 404, 413, 415, 503],
+  },
+  [`GET ${WORKSPACE_ITEM}/builds`]: {
+    summary: "List a workspace's builds",
+    description: `${BUILD_READERS} Newest first, in keyset pages: \`?limit=\` and \`?cursor=\`; \`Link: rel="next"\` points at the next page.`,
+    tag: 'Builds',
+    query: pageQuery,
+    success: {
+      status: 200,
+      description: 'A page of builds.',
+      schema: 'BuildPage',
+      headers: ['Link'],
+    },
+    problems: [400, 403, 404],
+  },
+  [`GET ${BUILD_ITEM}`]: {
+    summary: 'Read a build',
+    description: `${BUILD_READERS} Who asked and when, status, duration, builder, the steps with cache hits and durations, the tag and image id, the generated Dockerfile, the base image and language with where they came from, and — for a failed build — the reason, the failed step, its exit code and the last log lines.`,
+    tag: 'Builds',
+    query: noQuery,
+    success: { status: 200, description: 'The build.', schema: 'Build' },
+    problems: [400, 404],
+  },
+  [`DELETE ${BUILD_ITEM}`]: cancelOperation(),
+  [`POST ${BUILD_ITEM}/cancel`]: cancelOperation(),
+  [`GET ${BUILD_ITEM}/log`]: {
+    summary: "A build's log",
+    description: `${BUILD_READERS} The whole log as text (kept up to 5 MiB, then a note), or with \`?follow=true\` as Server-Sent Events: every event from the start — or after the \`Last-Event-ID\` header — then live ones, ending with \`event: finished\` (the build, as GET returns it) and the end of the stream. Events: \`status\` {status, host}, \`prepared\` {builder, tag, reused, baseImage, language, dockerfile}, \`step\` {id, name, state, cached, startedAt, completedAt, durationMs}, \`log\` {stream, text, stepId}; each carries \`id:\` (its sequence number) and \`at\`. A comment line every 15 s keeps idle connections open.`,
+    tag: 'Builds',
+    query: buildLogQuery,
+    success: {
+      status: 200,
+      description: 'The log, or its event stream.',
+      text: {
+        'text/plain': 'The log output, as the builder printed it.',
+        'text/event-stream':
+          'Server-Sent Events (with ?follow=true): `id: <seq>`, `event: <type>`, `data: <JSON>`.',
+      },
+    },
+    problems: [400, 404],
+  },
 
   'GET /api/v1/hosts': {
     summary: 'List hosts',
@@ -592,7 +671,7 @@ const PATH_PARAMETERS: Record<string, string> = {
   dom: 'Domain name.',
   app: 'App name.',
   ws: 'Workspace name.',
-  id: 'Id.',
+  id: 'Id (of the token, or of the build).',
   userId: 'User id.',
   name: 'Host name.',
 };
@@ -697,6 +776,9 @@ function operationObject(key: string, operation: Operation): JsonSchema {
   const [method, path] = key.split(' ') as [Method, string];
   const { success } = operation;
   const content: Record<string, JsonSchema> = {};
+  for (const [type, description] of Object.entries(success.text ?? {})) {
+    content[type] = { schema: { type: 'string', description } };
+  }
   if (success.schema) {
     for (const format of success.formats ?? ['json']) {
       content[OUTPUT_MEDIA_TYPES[format][0]!] =
@@ -713,7 +795,7 @@ function operationObject(key: string, operation: Operation): JsonSchema {
       ...(success.headers && {
         headers: Object.fromEntries(success.headers.map((name) => [name, ref(name, 'headers')])),
       }),
-      ...(success.schema && { content }),
+      ...(Object.keys(content).length > 0 && { content }),
     },
   };
   // A route with a query schema refuses unknown or malformed parameters with 400.
@@ -772,7 +854,7 @@ export function buildOpenApiDocument(): JsonSchema {
       title: 'DevOpsMaestro API',
       version: '1',
       description:
-        'The REST API of the DevOpsMaestro control plane: ecosystems, domains, apps and workspaces as manifests, apply and export, workspace start and stop, hosts, identity. Every route needs credentials — a Bearer API token or the browser session — except POST /api/v1/hosts/join, whose body carries a one-time join token. Errors are application/problem+json. See docs/api-auth.md.',
+        'The REST API of the DevOpsMaestro control plane: ecosystems, domains, apps and workspaces as manifests, apply and export, workspace builds (with live logs), start and stop, hosts, identity. Every route needs credentials — a Bearer API token or the browser session — except POST /api/v1/hosts/join, whose body carries a one-time join token. Errors are application/problem+json. See docs/api-auth.md.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     security: [{ bearerToken: [] }, { sessionCookie: [] }],
@@ -781,6 +863,7 @@ export function buildOpenApiDocument(): JsonSchema {
       'Domains',
       'Apps',
       'Workspaces',
+      'Builds',
       'Hosts',
       'Apply and export',
       'Identity',

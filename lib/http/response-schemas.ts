@@ -244,3 +244,72 @@ export const auditEventSchema = z.object({
 
 /** The OpenAPI document itself is an object; it is not described by a schema of its own. */
 export const openApiDocumentSchema = z.record(z.string(), z.unknown());
+
+// Builds (lib/domain/builds/build-view.ts, plus links added by lib/http/build-handlers.ts).
+
+const settingSource = z
+  .enum(['default', 'detected', 'ecosystem', 'domain', 'app', 'workspace'])
+  .meta({ description: 'Where the effective value came from.' });
+
+export const buildSchema = z.object({
+  id: z.string().meta({ description: 'Stable id (UUIDv7): newer builds sort after older ones.' }),
+  workspace: z.string().meta({ description: 'ecosystem/domain/app/workspace' }),
+  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
+  host: z.string().meta({ description: 'The host whose agent builds it.' }),
+  builder: z
+    .string()
+    .optional()
+    .meta({ description: 'docker-api or buildkit, once the agent has said which it used.' }),
+  requestedBuilder: z.string().optional(),
+  noCache: z.boolean(),
+  requestedBy: z.string(),
+  createdAt: dateTime,
+  startedAt: dateTime.optional(),
+  finishedAt: dateTime.optional(),
+  durationMs: z.number().int().min(0).optional().meta({ description: 'From start to finish.' }),
+  tag: z.string().optional().meta({
+    description:
+      'dvm/<eco>-<dom>-<app>-<ws>:<hash of the inputs>: unchanged inputs give the same tag and reuse the image.',
+  }),
+  imageId: z.string().optional(),
+  digest: z.string().optional(),
+  reused: z
+    .boolean()
+    .optional()
+    .meta({ description: 'The image for these inputs was on the host already.' }),
+  dockerfile: z.string().optional().meta({ description: 'The generated Dockerfile.' }),
+  baseImage: z.object({ image: z.string(), source: settingSource }).optional(),
+  language: z
+    .object({ name: z.string(), version: z.string().optional(), source: settingSource })
+    .optional(),
+  steps: z.array(
+    z.object({
+      name: z.string(),
+      state: z.enum(['started', 'completed', 'cached', 'failed']),
+      cached: z.boolean(),
+      durationMs: z.number().int().min(0).optional(),
+    }),
+  ),
+  failure: z
+    .object({
+      message: z.string().meta({ description: 'Why, in words a user can act on.' }),
+      failedStep: z.string().optional(),
+      exitCode: z.number().int().optional(),
+      lastLines: z.array(z.string()).meta({ description: 'The last lines of the log.' }),
+    })
+    .optional(),
+  cancelRequestedAt: dateTime
+    .optional()
+    .meta({ description: 'A running build asked to stop; it ends cancelled.' }),
+  log: z.object({
+    bytes: z.number().int().min(0),
+    truncated: z.boolean().meta({ description: 'The log passed 5 MiB; the rest was dropped.' }),
+  }),
+  links: z.object({
+    self: z.string(),
+    log: z.string(),
+    follow: z.string().meta({ description: 'The log as Server-Sent Events, live.' }),
+    cancel: z.string(),
+    workspace: z.string(),
+  }),
+});

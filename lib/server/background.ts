@@ -1,9 +1,12 @@
 // What the control plane runs besides serving requests: the embedded local agent (unless
-// DVM_LOCAL_AGENT=off) and the host monitor (heartbeats, health, reconciliation). Started once by
+// DVM_LOCAL_AGENT=off), the host monitor (heartbeats, health, reconciliation) and the build runner
+// (queued builds to their hosts' agents, DVM_BUILD_CONCURRENCY per host). Started once by
 // server.ts; the Next bundle never starts it.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isAppError } from '@/lib/errors';
+import { buildEventHub } from './build-events';
+import { startBuildRunner, type BuildRunner } from './build-runner';
 import { ensureEmbeddedAgent } from './embedded-agent';
 import { startHostMonitor, type HostMonitor } from './host-monitor';
 import type { Runtime } from './runtime';
@@ -16,6 +19,9 @@ type Log = (
 
 export interface Background {
   monitor: HostMonitor;
+  builds: BuildRunner;
+  /** Ends live build-log streams (call before waiting for open requests to finish). */
+  closeStreams(): void;
   stop(): void;
 }
 
@@ -72,9 +78,31 @@ export async function startBackground(
     reconcileMs: config.reconcileMs,
     log,
   });
+  const hub = buildEventHub();
+  const builds = startBuildRunner({
+    store,
+    hosts,
+    hub,
+    concurrency: config.buildConcurrency,
+    log,
+  });
+  // server.ts answers SIGINT/SIGTERM by waiting for open requests to finish; a follower of a
+  // running build would hold that up, so live build logs end the moment the signal arrives (the
+  // client reconnects to another replica or after the restart, with Last-Event-ID). Only
+  // server.ts starts the background, and it handles the signals itself, so listening here does
+  // not change how the process reacts to them.
+  const closeStreams = () => hub.closeFollowers();
+  process.on('SIGINT', closeStreams);
+  process.on('SIGTERM', closeStreams);
   return {
     monitor,
+    builds,
+    closeStreams,
     stop() {
+      process.off('SIGINT', closeStreams);
+      process.off('SIGTERM', closeStreams);
+      hub.closeFollowers();
+      builds.stop();
       monitor.stop();
       hosts.closeAll();
     },

@@ -22,6 +22,7 @@ describe('loadConfig', () => {
       localAgent: true,
       heartbeatMs: 2000,
       reconcileMs: 5000,
+      buildConcurrency: 2,
       trustProxy: false,
       allowedOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000'],
       sso: {},
@@ -41,6 +42,7 @@ describe('loadConfig', () => {
         DVM_LOCAL_AGENT: 'OFF',
         DVM_HEARTBEAT_INTERVAL_MS: '500',
         DVM_RECONCILE_INTERVAL_MS: '1000',
+        DVM_BUILD_CONCURRENCY: '4',
         DVM_TRUST_PROXY: 'on',
         DVM_PUBLIC_URL: 'https://DVM.example.com/',
         DVM_ALLOWED_ORIGINS:
@@ -65,6 +67,7 @@ describe('loadConfig', () => {
       localAgent: false,
       heartbeatMs: 500,
       reconcileMs: 1000,
+      buildConcurrency: 4,
       trustProxy: true,
       publicUrl: 'https://dvm.example.com',
       allowedOrigins: [
@@ -109,10 +112,12 @@ describe('loadConfig', () => {
       DVM_ADMIN_EMAIL: 'admin@example.com',
       DVM_HEARTBEAT_INTERVAL_MS: '2s',
       DVM_RECONCILE_INTERVAL_MS: '50',
+      DVM_BUILD_CONCURRENCY: '0',
     });
     expect(error.errors.map((e) => e.path).sort()).toEqual([
       'DVM_ADMIN_PASSWORD',
       'DVM_ALLOWED_PATHS',
+      'DVM_BUILD_CONCURRENCY',
       'DVM_HEARTBEAT_INTERVAL_MS',
       'DVM_LOCAL_AGENT',
       'DVM_RECONCILE_INTERVAL_MS',

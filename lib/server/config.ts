@@ -27,6 +27,8 @@ export interface Config {
   heartbeatMs: number;
   /** `DVM_RECONCILE_INTERVAL_MS`: how often workspace state is read back from hosts (default 5000). */
   reconcileMs: number;
+  /** `DVM_BUILD_CONCURRENCY`: image builds running at once per host (default 2); more wait queued. */
+  buildConcurrency: number;
   /**
    * `DVM_TRUST_PROXY`: believe the client address in `X-Forwarded-For` (on only behind a reverse
    * proxy that sets it). Off by default: anyone could otherwise pick the address that the
@@ -156,6 +158,19 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const heartbeatMs = interval('DVM_HEARTBEAT_INTERVAL_MS', 2000);
   const reconcileMs = interval('DVM_RECONCILE_INTERVAL_MS', 5000);
 
+  let buildConcurrency = 2;
+  const rawConcurrency = read(env, 'DVM_BUILD_CONCURRENCY');
+  if (rawConcurrency !== undefined) {
+    buildConcurrency = /^\d{1,3}$/.test(rawConcurrency) ? Number(rawConcurrency) : NaN;
+    if (!(buildConcurrency >= 1 && buildConcurrency <= 64)) {
+      fail(
+        'DVM_BUILD_CONCURRENCY',
+        `DVM_BUILD_CONCURRENCY must be a whole number from 1 to 64 (builds at once per host), got "${rawConcurrency}".`,
+      );
+      buildConcurrency = 2;
+    }
+  }
+
   let trustProxy = false;
   const rawTrustProxy = read(env, 'DVM_TRUST_PROXY');
   if (rawTrustProxy !== undefined) {
@@ -269,6 +284,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     localAgent,
     heartbeatMs,
     reconcileMs,
+    buildConcurrency,
     trustProxy,
     ...(publicUrl !== undefined && { publicUrl }),
     allowedOrigins,

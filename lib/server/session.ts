@@ -17,6 +17,7 @@ import { authenticateOptional, clientAddress } from '@/lib/auth/authenticate';
 import type { Principal } from '@/lib/auth/principal';
 import { SESSION_COOKIE_NAMES, sessionCookieFor } from '@/lib/auth/session-jwt';
 import { loadSessionSecret } from '@/lib/auth/session-secret';
+import type { LifecycleContext } from '@/lib/domain/runtime/host-connector';
 import type { ActionContext } from '@/lib/domain/action-context';
 import { needsSetup } from '@/lib/domain/needs-setup';
 import { isAppError } from '@/lib/errors';
@@ -72,6 +73,12 @@ export async function requirePrincipal(
 export async function contextFor(principal: Principal): Promise<ActionContext> {
   const { store } = await getRuntime();
   return { store, principal };
+}
+
+/** The context of use cases that reach hosts (start, stop, builds): the page's plus the agents. */
+export async function lifecycleContextFor(principal: Principal): Promise<LifecycleContext> {
+  const { store, hosts } = await getRuntime();
+  return { store, principal, hosts };
 }
 
 /** The domain context of a server action, or undefined when nobody is signed in. */

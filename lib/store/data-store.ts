@@ -14,9 +14,25 @@ import type {
   TokenStore,
   UserStore,
 } from './identity-store';
+import type { BuildStore } from './build-store';
 import type { HostStore, PlacementStore } from './host-store';
 
 export type { JsonObject, JsonValue, ListOptions, Page } from './store-types';
+// The builds half is re-exported so the domain reaches it through the DataStore interface.
+export type {
+  BuildEvent,
+  BuildEventType,
+  BuildFailure,
+  BuildRecord,
+  BuildResult,
+  BuildStatus,
+  BuildStep,
+  BuildStore,
+  FinishedBuildStatus,
+  NewBuildEvent,
+  PreparedBuild,
+} from './build-store';
+export { BUILD_LOG_LIMIT_BYTES, isFinished } from './build-store';
 
 /** The four levels of the hierarchy, top to bottom. */
 export type Level = 'ecosystem' | 'domain' | 'app' | 'workspace';
@@ -122,6 +138,8 @@ export interface DataStore {
   /** The hosts agents run on, and where each workspace's container lives. */
   readonly hosts: HostStore;
   readonly placements: PlacementStore;
+  /** Builds of workspace images: records, progress events and logs. */
+  readonly builds: BuildStore;
   /** Returns the store of one level, for code that walks the hierarchy. */
   objects(level: Level): ObjectStore;
 

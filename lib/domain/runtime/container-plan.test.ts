@@ -130,9 +130,15 @@ describe('planContainer', () => {
     expect(memoryBytes('1048576')).toBe(1048576);
   });
 
-  it('asks for a build when the workspace names no image', () => {
+  it('starts the named image, else the latest build, else asks for a build', () => {
+    const built = { tag: 'dvm/p-b-a-dev:3f2a9c' };
     expect(imageOf(ws({ image: { name: 'ready:1' } }), 'p/b/a/dev')).toBe('ready:1');
+    // spec.image.name wins over a build.
+    expect(imageOf(ws({ image: { name: 'ready:1' } }), 'p/b/a/dev', built)).toBe('ready:1');
+    expect(imageOf(ws({ image: { baseImage: 'busybox' } }), 'p/b/a/dev', built)).toBe(built.tag);
     expect(() => imageOf(ws(), 'p/b/a/dev')).toThrow(/build it first/);
+    // A build that has not reported its tag cannot be started either.
+    expect(() => imageOf(ws(), 'p/b/a/dev', {})).toThrow(/build it first/);
   });
 });
 

@@ -146,12 +146,18 @@ export function planContainer(
 }
 
 /**
- * The image a workspace starts from: the ready image it names (`spec.image.name`). Built images
- * arrive with builds (issue P1.5); until then a workspace without one cannot start.
+ * The image a workspace starts from: the ready image it names (`spec.image.name`), else the image
+ * of its newest successful build (`latestBuild`, with the tag derived from the build's inputs).
+ * Without either it cannot start: CONFLICT, saying to build it first.
  */
-export function imageOf(workspace: StoredObject, path: string): string {
+export function imageOf(
+  workspace: StoredObject,
+  path: string,
+  latestBuild?: { tag?: string },
+): string {
   const name = (workspace.spec as WorkspaceManifestSpec).image?.name;
   if (name) return name;
+  if (latestBuild?.tag) return latestBuild.tag;
   throw new AppError(
     'CONFLICT',
     `Workspace ${path} has no image to start: build it first (POST …/build), or set spec.image.name to an image that is already on the host.`,

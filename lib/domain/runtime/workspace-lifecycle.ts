@@ -4,9 +4,10 @@
 // and observed state, and audited. The state shown afterwards is what the agent said, not hope.
 import { createHash } from 'node:crypto';
 import type { AppSpec } from '@/lib/contracts/app';
+import type { WorkspaceSpec as WorkspaceManifestSpec } from '@/lib/contracts/workspace';
 import { AppError } from '@/lib/errors';
 import type { HostAgent, WorkspaceState } from '@/lib/hosts/host-agent';
-import type { ObjectKey, StoredObject } from '@/lib/store/data-store';
+import type { DataStore, ObjectKey, StoredObject } from '@/lib/store/data-store';
 import type { HostRecord, PlacementRecord } from '@/lib/store/host-store';
 import { nowOf } from '../action-context';
 import { auditEntry } from '../audit-entry';
@@ -53,16 +54,26 @@ async function loadWorkspace(ctx: LifecycleContext, key: ObjectKey) {
   return { workspace, app, path: objectTarget('workspace', key).slice('workspace '.length) };
 }
 
-async function candidates(ctx: LifecycleContext): Promise<HostCandidate[]> {
-  const running = await ctx.store.placements.countRunningByHost();
+/** Every host with its running workspaces, for chooseHost (also used to place builds). */
+export async function hostCandidates(store: DataStore): Promise<HostCandidate[]> {
+  const running = await store.placements.countRunningByHost();
   const found: HostCandidate[] = [];
   let cursor: string | undefined;
   do {
-    const page = await ctx.store.hosts.list({ limit: 500, ...(cursor && { cursor }) });
+    const page = await store.hosts.list({ limit: 500, ...(cursor && { cursor }) });
     for (const host of page.items) found.push({ host, running: running[host.name] ?? 0 });
     cursor = page.nextCursor;
   } while (cursor);
   return found;
+}
+
+async function buildHost(ctx: LifecycleContext, name: string, path: string): Promise<HostRecord> {
+  const host = await ctx.store.hosts.find(name);
+  if (host) return host;
+  throw new AppError(
+    'CONFLICT',
+    `Workspace ${path} was built on host "${name}", which is no longer registered: build it again (POST …/build).`,
+  );
 }
 
 function requireHealthy(host: HostRecord): void {
@@ -87,13 +98,25 @@ export async function startWorkspace(
   key: ObjectKey,
 ): Promise<WorkspaceRuntime> {
   const { workspace, app, path } = await loadWorkspace(ctx, key);
-  const image = imageOf(workspace, path);
+  // spec.image.name wins; otherwise the image of the newest successful build.
+  const built = (workspace.spec as WorkspaceManifestSpec).image?.name
+    ? undefined
+    : await ctx.store.builds.latestSucceeded(workspace.id);
+  const image = imageOf(workspace, path, built);
   const plan = labelled(planContainer(workspace, app, image));
 
+  // A workspace stays where it was first placed; a first start of a built image goes where the
+  // image is, the host it was built on (builds go to the placement host once there is one).
   const placed = await ctx.store.placements.find(workspace.id);
   const host = placed
     ? await ctx.store.hosts.get(placed.host)
-    : chooseHost({ spec: app.spec as AppSpec }, workspace.labels, await candidates(ctx));
+    : built
+      ? await buildHost(ctx, built.host, path)
+      : chooseHost(
+          { spec: app.spec as AppSpec },
+          workspace.labels,
+          await hostCandidates(ctx.store),
+        );
   requireHealthy(host);
 
   const agent = await ctx.hosts.agentFor(host);

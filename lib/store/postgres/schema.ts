@@ -288,3 +288,71 @@ export const workspacePlacements = pgTable(
   },
   (t) => [index('workspace_placements_host_idx').on(t.hostId)],
 );
+
+// ── Builds ─────────────────────────────────────────────────────────────────────────────────
+// A build goes with its workspace (cascade), and its events with it. The host is kept by name,
+// not by reference: the history of builds outlives a host that was removed.
+
+export const builds = pgTable(
+  'builds',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    host: text('host').notNull(),
+    /** queued, running, succeeded, failed, cancelled. */
+    status: text('status').notNull(),
+    requestedBuilder: text('requested_builder'),
+    builder: text('builder'),
+    noCache: boolean('no_cache').notNull().default(false),
+    requestedBy: text('requested_by').notNull(),
+    requestedById: text('requested_by_id'),
+    /** What to build, as resolved when it was asked for (JSON): source, settings, repository. */
+    request: text('request').notNull(),
+    tag: text('tag'),
+    imageId: text('image_id'),
+    digest: text('digest'),
+    inputsHash: text('inputs_hash'),
+    reused: boolean('reused'),
+    dockerfile: text('dockerfile'),
+    /** JSON: the effective value and where it came from. */
+    baseImage: text('base_image'),
+    language: text('language'),
+    /** JSON array of the steps as last reported. */
+    steps: text('steps').notNull().default('[]'),
+    /** JSON: message, failed step, exit code, last log lines. */
+    failure: text('failure'),
+    /** The sequence number of the last event (0 before the first). */
+    lastSeq: integer('last_seq').notNull().default(0),
+    logBytes: integer('log_bytes').notNull().default(0),
+    logTruncated: boolean('log_truncated').notNull().default(false),
+    cancelRequestedAt: timestampUtc('cancel_requested_at'),
+    /** The control-plane process running it, and when that process last said it still was. */
+    runner: text('runner'),
+    heartbeatAt: timestampUtc('heartbeat_at'),
+    createdAt: timestampUtc('created_at').notNull(),
+    startedAt: timestampUtc('started_at'),
+    finishedAt: timestampUtc('finished_at'),
+    updatedAt: timestampUtc('updated_at').notNull(),
+  },
+  (t) => [
+    index('builds_workspace_idx').on(t.workspaceId, t.id),
+    index('builds_status_host_idx').on(t.status, t.host, t.id),
+  ],
+);
+
+/** What a build reported, in order: steps, log output, what was prepared. Replayed to followers. */
+export const buildEvents = pgTable(
+  'build_events',
+  {
+    buildId: text('build_id')
+      .notNull()
+      .references(() => builds.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    data: text('data').notNull(),
+    at: timestampUtc('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.buildId, t.seq], name: 'build_events_pk' })],
+);

@@ -71,7 +71,12 @@ export interface HostTables {
   workspacePlacements: SharedTable<typeof reference.workspacePlacements>;
 }
 
-export interface HierarchySchema extends IdentityTables, HostTables {
+export interface BuildTables {
+  builds: SharedTable<typeof reference.builds>;
+  buildEvents: SharedTable<typeof reference.buildEvents>;
+}
+
+export interface HierarchySchema extends IdentityTables, HostTables, BuildTables {
   ecosystems: ObjectTable;
   domains: ObjectTable<'ecosystemId'>;
   apps: ObjectTable<'ecosystemId' | 'domainId'>;
@@ -101,6 +106,7 @@ export function tablesOf(schema: HierarchySchema): {
   contexts: ContextTable;
   identity: IdentityTables;
   hosts: HostTables;
+  builds: BuildTables;
 } {
   const { ecosystems, domains, apps, workspaces, userContexts } = schema;
   const {
@@ -113,9 +119,10 @@ export function tablesOf(schema: HierarchySchema): {
     auditEvents,
     settings,
   } = schema;
-  const { hosts, workspacePlacements } = schema;
+  const { hosts, workspacePlacements, builds, buildEvents } = schema;
   return {
     hosts: { hosts, workspacePlacements },
+    builds: { builds, buildEvents },
     identity: {
       users,
       memberships,

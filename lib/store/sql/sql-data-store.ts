@@ -36,8 +36,10 @@ import type {
   TicketStore,
   TokenStore,
 } from '../identity-store';
+import type { BuildStore } from '../build-store';
 import type { HostStore, PlacementStore } from '../host-store';
 import { checkInput, nameProblem } from '../input-checks';
+import { SqlBuildStore } from './build-sql-store';
 import { SqlHostStore, SqlPlacementStore } from './host-sql-stores';
 import {
   SqlAuditStore,
@@ -385,6 +387,7 @@ export class SqlDataStore implements DataStore, SqlHost {
   readonly settings: SettingStore;
   readonly hosts: HostStore;
   readonly placements: PlacementStore;
+  readonly builds: BuildStore;
 
   constructor(
     readonly driver: SqlDriver,
@@ -406,6 +409,7 @@ export class SqlDataStore implements DataStore, SqlHost {
     this.settings = new SqlSettingStore(this);
     this.hosts = new SqlHostStore(this);
     this.placements = new SqlPlacementStore(this);
+    this.builds = new SqlBuildStore(this);
   }
 
   get dialect(): 'sqlite' | 'postgres' {

@@ -4,7 +4,13 @@
 import type { Column, SQL } from 'drizzle-orm';
 
 import type { Level } from '../data-store';
-import type { ContextTable, HostTables, IdentityTables, LevelTable } from './level-tables';
+import type {
+  BuildTables,
+  ContextTable,
+  HostTables,
+  IdentityTables,
+  LevelTable,
+} from './level-tables';
 
 export type Row = Record<string, unknown>;
 
@@ -22,6 +28,7 @@ export interface SqlDialect {
   readonly contexts: ContextTable;
   readonly identity: IdentityTables;
   readonly hosts: HostTables;
+  readonly builds: BuildTables;
   /** A timestamp as a query parameter for this dialect's column type. */
   encodeTime(date: Date): unknown;
   /** Appended to a SELECT to lock its rows until the transaction ends ('' where writes serialise anyway). */

@@ -278,3 +278,71 @@ export const workspacePlacements = sqliteTable(
   },
   (t) => [index('workspace_placements_host_idx').on(t.hostId)],
 );
+
+// ── Builds ─────────────────────────────────────────────────────────────────────────────────
+// A build goes with its workspace (cascade), and its events with it. The host is kept by name,
+// not by reference: the history of builds outlives a host that was removed.
+
+export const builds = sqliteTable(
+  'builds',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    host: text('host').notNull(),
+    /** queued, running, succeeded, failed, cancelled. */
+    status: text('status').notNull(),
+    requestedBuilder: text('requested_builder'),
+    builder: text('builder'),
+    noCache: integer('no_cache', { mode: 'boolean' }).notNull().default(false),
+    requestedBy: text('requested_by').notNull(),
+    requestedById: text('requested_by_id'),
+    /** What to build, as resolved when it was asked for (JSON): source, settings, repository. */
+    request: text('request').notNull(),
+    tag: text('tag'),
+    imageId: text('image_id'),
+    digest: text('digest'),
+    inputsHash: text('inputs_hash'),
+    reused: integer('reused', { mode: 'boolean' }),
+    dockerfile: text('dockerfile'),
+    /** JSON: the effective value and where it came from. */
+    baseImage: text('base_image'),
+    language: text('language'),
+    /** JSON array of the steps as last reported. */
+    steps: text('steps').notNull().default('[]'),
+    /** JSON: message, failed step, exit code, last log lines. */
+    failure: text('failure'),
+    /** The sequence number of the last event (0 before the first). */
+    lastSeq: integer('last_seq').notNull().default(0),
+    logBytes: integer('log_bytes').notNull().default(0),
+    logTruncated: integer('log_truncated', { mode: 'boolean' }).notNull().default(false),
+    cancelRequestedAt: integer('cancel_requested_at'),
+    /** The control-plane process running it, and when that process last said it still was. */
+    runner: text('runner'),
+    heartbeatAt: integer('heartbeat_at'),
+    createdAt: integer('created_at').notNull(),
+    startedAt: integer('started_at'),
+    finishedAt: integer('finished_at'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    index('builds_workspace_idx').on(t.workspaceId, t.id),
+    index('builds_status_host_idx').on(t.status, t.host, t.id),
+  ],
+);
+
+/** What a build reported, in order: steps, log output, what was prepared. Replayed to followers. */
+export const buildEvents = sqliteTable(
+  'build_events',
+  {
+    buildId: text('build_id')
+      .notNull()
+      .references(() => builds.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    data: text('data').notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.buildId, t.seq], name: 'build_events_pk' })],
+);
