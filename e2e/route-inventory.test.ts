@@ -645,6 +645,16 @@ const ACTIONS: Record<string, ActionRule> = {
     fields: (fx) => ({ ecosystem: 'eco', userId: fx.users.owner.id }),
     wrongRole: { as: 'user', refusedWith: 'NOT_FOUND' },
   },
+  'app/ecosystems/[eco]/domains/[dom]/apps/[app]/workspaces/[ws]/actions.ts#startWorkspaceAction': {
+    refusedWith: 'UNAUTHENTICATED',
+    fields: () => ({ ecosystem: 'eco', domain: 'dom', app: 'app', workspace: 'ws' }),
+    wrongRole: { as: 'viewer', refusedWith: 'FORBIDDEN' },
+  },
+  'app/ecosystems/[eco]/domains/[dom]/apps/[app]/workspaces/[ws]/actions.ts#stopWorkspaceAction': {
+    refusedWith: 'UNAUTHENTICATED',
+    fields: () => ({ ecosystem: 'eco', domain: 'dom', app: 'app', workspace: 'ws' }),
+    wrongRole: { as: 'viewer', refusedWith: 'FORBIDDEN' },
+  },
 };
 
 /** Pages anyone may see without signing in; every other page must send visitors to sign in. */

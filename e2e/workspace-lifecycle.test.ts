@@ -95,9 +95,16 @@ beforeAll(async () => {
   requireService('docker');
   baseImage = requireBaseImage();
   docker = new Docker(dockerConnection());
-  // Our own tag of the base image, so deleting with removeImage=true cannot hurt other tests.
+  // An image of our own (a commit of the base image: a new image id), so that deleting with
+  // removeImage=true removes it even while other tests run containers of the base image.
   image = `dvm-test/lifecycle:${run}`;
-  await docker.getImage(baseImage).tag({ repo: 'dvm-test/lifecycle', tag: run });
+  const seed = await docker.createContainer({
+    Image: baseImage,
+    Cmd: ['true'],
+    Labels: { seed: run },
+  });
+  await seed.commit({ repo: 'dvm-test/lifecycle', tag: run, changes: `LABEL lifecycle=${run}` });
+  await seed.remove({ force: true });
 
   root = mkdtempSync(path.join(tmpdir(), 'dvm-lc-'));
   mkdirSync(path.join(root, 'allowed', 'api'), { recursive: true });

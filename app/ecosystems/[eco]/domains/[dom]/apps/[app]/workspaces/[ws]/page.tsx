@@ -1,0 +1,175 @@
+// GET /ecosystems/{eco}/domains/{dom}/apps/{app}/workspaces/{ws} — one workspace: its runtime
+// state as its host reports it now (never a cached guess), where it runs, and start/stop for those
+// who may operate it (the actions authorise again).
+
+import { notFound } from 'next/navigation';
+import { Notice } from '@/components/notice';
+import { Time } from '@/components/time';
+import { isDnsLabel } from '@/lib/contracts/names';
+import { can } from '@/lib/domain/authorize';
+import { getObject } from '@/lib/domain/get-object';
+import { reconcileWorkspace } from '@/lib/domain/runtime/reconcile';
+import { runtimeStatus } from '@/lib/domain/runtime/runtime-status';
+import { hasErrorCode } from '@/lib/errors';
+import { lifecycleContextFor, requirePrincipal } from '@/lib/server/session';
+import { buildView } from '@/lib/domain/builds/build-view';
+import { listBuilds } from '@/lib/domain/builds/list-builds';
+import { BuildPanel } from './build-panel';
+import { LifecycleControls } from './lifecycle-controls';
+
+export const dynamic = 'force-dynamic';
+
+interface WorkspaceProps {
+  params: Promise<{ eco: string; dom: string; app: string; ws: string }>;
+}
+
+const STATE_WORDS: Record<string, string> = {
+  'not-created': 'Not created yet',
+  running: 'Running',
+  stopped: 'Stopped',
+  missing: 'Missing',
+  unknown: 'Unknown',
+};
+
+export default async function WorkspacePage({ params }: WorkspaceProps) {
+  const { eco, dom, app, ws } = await params;
+  if (![eco, dom, app, ws].every(isDnsLabel)) notFound();
+  const path = `/ecosystems/${eco}/domains/${dom}/apps/${app}/workspaces/${ws}`;
+  const principal = await requirePrincipal(path);
+  const ctx = await lifecycleContextFor(principal);
+
+  let workspace;
+  try {
+    workspace = await getObject(ctx, {
+      level: 'workspace',
+      key: { ecosystem: eco, domain: dom, app, name: ws },
+    });
+  } catch (error) {
+    if (hasErrorCode(error, 'NOT_FOUND')) notFound();
+    if (hasErrorCode(error, 'UNAVAILABLE')) {
+      return (
+        <Notice title="The database cannot be reached." alert>
+          <p>{error.message}</p>
+        </Notice>
+      );
+    }
+    throw error;
+  }
+  const placement = await reconcileWorkspace(ctx, workspace.id);
+  const status = runtimeStatus(placement);
+  const state = String(status.state);
+  const mayOperate = await can(ctx, 'workspace.operate', eco);
+  const key = { ecosystem: eco, domain: dom, app, name: ws };
+  const builds = (await listBuilds(ctx, key, { limit: 10 })).items.map(buildView);
+  const active = builds.find((b) => b.status === 'queued' || b.status === 'running');
+  const apiPath = `/api/v1${path}`;
+
+  return (
+    <>
+      <div className="page-header">
+        <h1>
+          {eco}/{dom}/{app}/<strong>{ws}</strong>
+        </h1>
+      </div>
+      <section className="panel" aria-labelledby="runtime-title">
+        <h2 id="runtime-title">Container</h2>
+        <dl className="facts" data-testid="workspace-state" data-state={state}>
+          <dt>State</dt>
+          <dd>
+            <span className={`chip state-${state}`}>{STATE_WORDS[state] ?? state}</span>
+            {typeof status.reason === 'string' && <span className="muted"> — {status.reason}</span>}
+          </dd>
+          {placement && (
+            <>
+              <dt>Asked for</dt>
+              <dd>{placement.desired}</dd>
+              <dt>Host</dt>
+              <dd>{placement.host}</dd>
+              <dt>Container</dt>
+              <dd>
+                <code>{placement.containerName}</code>
+              </dd>
+              <dt>Image</dt>
+              <dd>
+                <code>{placement.image}</code>
+              </dd>
+              {placement.observedAt && (
+                <>
+                  <dt>Checked</dt>
+                  <dd>
+                    <Time value={placement.observedAt} precise />
+                  </dd>
+                </>
+              )}
+            </>
+          )}
+        </dl>
+        {mayOperate ? (
+          <LifecycleControls
+            names={{ ecosystem: eco, domain: dom, app, workspace: ws }}
+            state={state}
+          />
+        ) : (
+          <p className="muted">You can see this workspace but not start or stop it.</p>
+        )}
+      </section>
+      <BuildPanel
+        apiPath={apiPath}
+        mayBuild={mayOperate}
+        {...(active && { activeBuildId: active.id })}
+      />
+      <section className="panel" aria-labelledby="history-title">
+        <h2 id="history-title">Build history</h2>
+        {builds.length === 0 ? (
+          <p className="muted">
+            No builds yet. Build the image to start the workspace from it, or name a ready image in
+            the workspace&apos;s spec.image.name.
+          </p>
+        ) : (
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">By</th>
+                  <th scope="col">Builder</th>
+                  <th scope="col">Duration</th>
+                  <th scope="col">Image</th>
+                </tr>
+              </thead>
+              <tbody>
+                {builds.map((build) => (
+                  <tr key={build.id}>
+                    <td>
+                      <Time value={new Date(build.createdAt)} precise />
+                    </td>
+                    <td>
+                      {build.status}
+                      {build.failure && (
+                        <span className="muted">
+                          {' '}
+                          — {build.failure.failedStep ?? build.failure.message}
+                          {build.failure.exitCode !== undefined &&
+                            ` (exit code ${build.failure.exitCode})`}
+                        </span>
+                      )}
+                    </td>
+                    <td>{build.requestedBy}</td>
+                    <td>{build.builder ?? '—'}</td>
+                    <td>
+                      {build.durationMs !== undefined
+                        ? `${(build.durationMs / 1000).toFixed(1)} s`
+                        : '—'}
+                    </td>
+                    <td>{build.tag ? <code>{build.tag}</code> : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </>
+  );
+}
