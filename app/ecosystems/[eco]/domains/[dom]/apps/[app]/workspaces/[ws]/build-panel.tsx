@@ -6,6 +6,7 @@
 // duration as it happens, a tail of the log, and — when it fails — the reason in plain words with
 // the failed step, its exit code and the last log lines. A reload picks the running build up again.
 
+import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
 
 interface Step {
@@ -37,6 +38,12 @@ function seconds(ms: number | undefined): string {
   return ms === undefined ? '' : `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** Generated steps can be long shell scripts: the first line, cut; the title has it all. */
+function shortName(name: string): string {
+  const line = name.split('\n')[0]!;
+  return line.length > 120 ? `${line.slice(0, 117)}…` : line;
+}
+
 function stepDuration(step: Step): number | undefined {
   if (!step.startedAt || !step.completedAt) return undefined;
   return Date.parse(step.completedAt) - Date.parse(step.startedAt);
@@ -61,6 +68,7 @@ export function BuildPanel({
   const [error, setError] = useState<string | undefined>();
   const [sending, setSending] = useState(false);
   const partial = useRef('');
+  const router = useRouter();
 
   useEffect(() => {
     if (!buildId) return;
@@ -95,6 +103,7 @@ export function BuildPanel({
       setFinished(build);
       setStatus(build.status);
       source.close();
+      router.refresh(); // the history table and the container panel are server-rendered
     });
     source.addEventListener('error', () => {
       // EventSource reconnects by itself (resuming with Last-Event-ID); say so while it does.
@@ -102,7 +111,7 @@ export function BuildPanel({
     });
     source.addEventListener('open', () => setError(undefined));
     return () => source.close();
-  }, [apiPath, buildId]);
+  }, [apiPath, buildId, router]);
 
   async function startBuild() {
     setSending(true);
@@ -186,7 +195,8 @@ export function BuildPanel({
         <ol className="steps" aria-label="Build steps">
           {steps.map((step) => (
             <li key={step.id} data-state={step.state}>
-              <span className={`chip step-${step.state}`}>{step.state}</span> {step.name}{' '}
+              <span className={`chip step-${step.state}`}>{step.state}</span>{' '}
+              <span title={step.name}>{shortName(step.name)}</span>{' '}
               <span className="muted">{seconds(stepDuration(step))}</span>
             </li>
           ))}
