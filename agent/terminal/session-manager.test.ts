@@ -1,0 +1,211 @@
+// The session manager and sessions on the real engine, without gRPC: the shell probe and the
+// process's environment, request checks, a viewer's transport backpressure, the exit reaching a
+// viewer that never acknowledges, and shutdown.
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasErrorCode } from '../../lib/errors';
+import { rejection } from '../../lib/testing/rejection';
+import { dockerConnection, requireBaseImage, requireService } from '../../lib/testing/test-env';
+import { DockerRuntime, dockerConnectionFor } from '../runtime/docker-runtime';
+import type { SessionEvent, ViewerSink } from './session';
+import { TerminalSessionManager } from './session-manager';
+
+const run = `dvmts-${process.pid}-${Date.now().toString(36)}`;
+let docker: Docker;
+let runtime: DockerRuntime;
+let container: string;
+const managers: TerminalSessionManager[] = [];
+
+function manager(options: Partial<ConstructorParameters<typeof TerminalSessionManager>[0]> = {}) {
+  const m = new TerminalSessionManager({ runtime, exitedRetentionMs: 500, ...options });
+  managers.push(m);
+  return m;
+}
+
+interface TestSink {
+  events: SessionEvent[];
+  ended: boolean;
+  full: boolean;
+  drain: (() => void) | undefined;
+  output(): string;
+  sink: ViewerSink;
+}
+
+/** An in-process viewer transport; `full` makes it report backpressure. */
+function sink(): TestSink {
+  const state: TestSink = {
+    events: [],
+    ended: false,
+    full: false,
+    drain: undefined,
+    output: () =>
+      Buffer.concat(
+        state.events.flatMap((e: SessionEvent) => (e.type === 'output' ? [e.data] : [])),
+      ).toString('utf8'),
+    sink: {
+      send(event) {
+        state.events.push(event);
+        return !state.full;
+      },
+      onDrain(listener) {
+        state.drain = listener;
+      },
+      end() {
+        state.ended = true;
+      },
+    },
+  };
+  return state;
+}
+
+async function until(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+beforeAll(async () => {
+  const dockerHost = requireService('docker');
+  const image = requireBaseImage();
+  docker = new Docker(dockerConnection());
+  runtime = new DockerRuntime({
+    connection: dockerConnectionFor(dockerHost),
+    allowedMountRoots: [],
+  });
+  container = `${run}-ws`;
+  await runtime.ensure({
+    name: container,
+    image,
+    command: ['/bin/sh', '-c', "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done"],
+    workspace: { ecosystem: 'eco', domain: 'dom', app: run, workspace: 'ws' },
+  });
+  await runtime.start(container);
+});
+
+afterAll(async () => {
+  try {
+    await Promise.all(managers.map((m) => m.shutdown()));
+  } finally {
+    await docker
+      ?.getContainer(container)
+      .remove({ force: true })
+      .catch(() => undefined);
+  }
+});
+
+describe('TerminalSessionManager', () => {
+  it('finds the shell, names the session after it, and gives the process TERM, env, user and directory', async () => {
+    const m = manager();
+    const shell = await m.create({ container });
+    expect(shell).toMatchObject({ command: ['/bin/sh', '-l'], title: 'sh', cols: 80, rows: 24 });
+
+    const info = await m.create({
+      container,
+      command: ['/bin/sh', '-c', 'echo "[$TERM $COLORTERM $(id -u) $(pwd) $GREETING]"; exit 3'],
+      env: { GREETING: 'hi' },
+      user: '1000:1000',
+      workingDir: '/tmp',
+    });
+    const viewer = sink();
+    m.session(info.id).attach({ viewerId: 'v', readOnly: false, resumeOffset: 0 }, viewer.sink);
+    await until(() => viewer.ended, 'the exit');
+    expect(viewer.output()).toContain('[xterm-256color truecolor 1000 /tmp hi]');
+    expect(viewer.events.at(-1)).toMatchObject({
+      type: 'exit',
+      exit: { code: 3, reason: 'exited' },
+    });
+  });
+
+  it('names every bad field of a request', async () => {
+    const m = manager();
+    const error = await rejection(
+      m.create({ container, title: 'a\u0007b', cols: 5.5, idleTimeoutSeconds: 10 ** 9 }),
+    );
+    expect(hasErrorCode(error, 'INVALID')).toBe(true);
+    expect((error as { errors: { path: string }[] }).errors.map((e) => e.path).sort()).toEqual([
+      'cols',
+      'idleTimeoutSeconds',
+      'title',
+    ]);
+    const noContainer = await rejection(m.create({ container: '' }));
+    expect(hasErrorCode(noContainer, 'INVALID')).toBe(true);
+  });
+
+  it('sends a viewer nothing while its transport is full, then carries on without a gap', async () => {
+    const m = manager();
+    const info = await m.create({ container, command: ['/bin/sh'] });
+    const slow = sink();
+    const session = m.session(info.id);
+    const handle = session.attach(
+      { viewerId: 'slow', readOnly: false, resumeOffset: 0 },
+      slow.sink,
+    );
+    slow.full = true;
+    handle.write(Buffer.from('seq 1 20000; echo END\r'));
+    await until(() => /\nEND\r\n/.test(slow.output()) || slow.drain !== undefined, 'backpressure');
+    const frozen = slow.events.length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(slow.events.length).toBe(frozen);
+    expect(session.info().outputOffset).toBeGreaterThan(100_000); // the process did not wait
+    slow.full = false;
+    // Ack as it goes, like a real viewer.
+    const ackAll = () => {
+      const last = slow.events.findLast((e: SessionEvent) => e.type === 'output');
+      if (last?.type === 'output') handle.ack(last.offset + last.data.length);
+    };
+    slow.drain?.();
+    await until(() => {
+      ackAll();
+      return /\nEND\r\n/.test(slow.output());
+    }, 'the rest');
+    const outputs = slow.events.flatMap((e: SessionEvent) => (e.type === 'output' ? [e] : []));
+    for (let i = 1; i < outputs.length; i += 1) {
+      expect(outputs[i]!.offset).toBe(outputs[i - 1]!.offset + outputs[i - 1]!.data.length);
+    }
+    handle.detach();
+    await m.close(info.id);
+  });
+
+  it('ends a viewer that never acknowledges when the exited session is forgotten', async () => {
+    const m = manager({ ackBudgetBytes: 4096 });
+    const info = await m.create({ container, command: ['/bin/sh', '-c', 'seq 1 5000; exit 4'] });
+    const lazy = sink();
+    const eager = sink();
+    const session = m.session(info.id);
+    session.attach({ viewerId: 'lazy', readOnly: true, resumeOffset: 0 }, lazy.sink);
+    const handle = session.attach(
+      { viewerId: 'eager', readOnly: true, resumeOffset: 0 },
+      {
+        ...eager.sink,
+        send(event) {
+          eager.sink.send(event);
+          if (event.type === 'output')
+            queueMicrotask(() => handle.ack(event.offset + event.data.length));
+          return true;
+        },
+      },
+    );
+    await until(() => eager.ended, "the eager viewer's exit");
+    expect(eager.events.at(-1)).toMatchObject({ type: 'exit', exit: { code: 4 } });
+    expect(eager.output()).toContain('\n5000\r\n');
+    expect(lazy.ended).toBe(false); // still owed output
+    await until(() => lazy.ended, "the lazy viewer's exit", 3_000);
+    expect(lazy.events.at(-1)).toMatchObject({ type: 'exit', exit: { code: 4 } });
+    expect(
+      hasErrorCode(await rejection(Promise.resolve().then(() => m.get(info.id))), 'NOT_FOUND'),
+    ).toBe(true);
+  });
+
+  it('ends every session on shutdown and refuses new ones', async () => {
+    const m = manager({ exitedRetentionMs: 30_000 });
+    const a = await m.create({ container, command: ['sleep', '2001'] });
+    const b = await m.create({ container, command: ['sleep', '2002'] });
+    await m.shutdown();
+    for (const id of [a.id, b.id]) {
+      expect(m.get(id)).toMatchObject({ state: 'exited', exit: { reason: 'agent_shutdown' } });
+    }
+    expect(hasErrorCode(await rejection(m.create({ container })), 'UNAVAILABLE')).toBe(true);
+  });
+});
