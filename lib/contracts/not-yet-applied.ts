@@ -9,9 +9,10 @@ import type { ResourceKind } from './manifest';
  * siblings reported one by one (`spec.image.baseImage`).
  */
 export const APPLIED_SPEC_PATHS: Record<ResourceKind, readonly string[]> = {
-  // Build args and base image inherited by every build below (lib/build/resolve-settings.ts).
-  Ecosystem: ['spec.build'],
-  Domain: ['spec.build'],
+  // Build args and base image inherited by every build below (lib/build/resolve-settings.ts), and
+  // env inherited by every workspace container below (lib/domain/runtime/workspace-lifecycle.ts).
+  Ecosystem: ['spec.build', 'spec.env'],
+  Domain: ['spec.build', 'spec.env'],
   // Where the source comes from and the env every workspace gets (lib/domain/runtime); what the
   // image is built from (lib/build: language, Dockerfile, target, context, args, base image).
   App: [

@@ -84,14 +84,14 @@ describe.each(DIALECTS)('resource writes on %s', (dialect) => {
           apiVersion: API_VERSION,
           kind: 'Ecosystem',
           metadata: { name: 'fresh', annotations: { description: 'new' } },
-          spec: { env: { X: '1' } },
+          spec: { theme: 'gruvbox' },
         },
       });
       expect(result.manifest).toEqual({
         apiVersion: API_VERSION,
         kind: 'Ecosystem',
         metadata: { name: 'fresh', labels: {}, annotations: { description: 'new' } },
-        spec: { env: { X: '1' } },
+        spec: { theme: 'gruvbox' },
         status: {
           id: result.object.id,
           version: 1,
@@ -99,7 +99,7 @@ describe.each(DIALECTS)('resource writes on %s', (dialect) => {
           updatedAt: result.object.updatedAt.toISOString(),
         },
       });
-      expect(result.warnings).toEqual(['spec.env is stored but not applied yet']);
+      expect(result.warnings).toEqual(['spec.theme is stored but not applied yet']);
       expect(result.convertedFrom).toBeUndefined();
       expect(await auditCount(world.store)).toBe(before + 1);
       const [event] = (await world.store.audit.list({}, { limit: 1 })).items;

@@ -73,6 +73,16 @@ describe('planContainer', () => {
     expect(spec.mounts).toEqual([]);
   });
 
+  it('inherits env from the ecosystem and domain, below the app and the workspace', () => {
+    const { spec } = planContainer(
+      ws({ env: { A: 'ws' } }),
+      app({ path: '/srv/api', env: { B: 'app' } }),
+      'img:1',
+      { A: 'eco', B: 'domain', C: 'domain' },
+    );
+    expect(spec.env).toEqual({ A: 'ws', B: 'app', C: 'domain' });
+  });
+
   it('applies env (workspace over app), user, working dir, command and limits', () => {
     const { spec } = planContainer(
       ws({

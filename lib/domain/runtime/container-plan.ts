@@ -73,11 +73,14 @@ export interface ContainerPlan {
 /**
  * The container for `workspace` of `app`, running `image`. INVALID for settings the runtime
  * cannot honour; NOT_IMPLEMENTED for mount types that arrive later (never silently dropped).
+ * `inheritedEnv` is the ecosystem's then the domain's `spec.env` (DESIGN §5: settings are
+ * inherited down the hierarchy); the app's and then the workspace's own env win over it.
  */
 export function planContainer(
   workspace: StoredObject,
   app: StoredObject,
   image: string,
+  inheritedEnv: Record<string, string> = {},
 ): ContainerPlan {
   const spec = workspace.spec as WorkspaceManifestSpec;
   const appSpec = app.spec as AppSpec;
@@ -117,7 +120,7 @@ export function planContainer(
     });
   }
 
-  const env = { ...appSpec.env, ...spec.env };
+  const env = { ...inheritedEnv, ...appSpec.env, ...spec.env };
   const cpus = container?.resources?.cpus;
   const memory = container?.resources?.memory;
   return {

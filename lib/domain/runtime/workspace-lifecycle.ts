@@ -51,7 +51,18 @@ async function loadWorkspace(ctx: LifecycleContext, key: ObjectKey) {
     domain: key.domain,
     name: key.app!,
   });
-  return { workspace, app, path: objectTarget('workspace', key).slice('workspace '.length) };
+  const ecosystem = await ctx.store.ecosystems.get({ name: key.ecosystem! });
+  const domain = await ctx.store.domains.get({ ecosystem: key.ecosystem!, name: key.domain! });
+  const inheritedEnv = {
+    ...(ecosystem.spec.env as Record<string, string> | undefined),
+    ...(domain.spec.env as Record<string, string> | undefined),
+  };
+  return {
+    workspace,
+    app,
+    inheritedEnv,
+    path: objectTarget('workspace', key).slice('workspace '.length),
+  };
 }
 
 /** Every host with its running workspaces, for chooseHost (also used to place builds). */
@@ -97,13 +108,13 @@ export async function startWorkspace(
   ctx: LifecycleContext,
   key: ObjectKey,
 ): Promise<WorkspaceRuntime> {
-  const { workspace, app, path } = await loadWorkspace(ctx, key);
+  const { workspace, app, inheritedEnv, path } = await loadWorkspace(ctx, key);
   // spec.image.name wins; otherwise the image of the newest successful build.
   const built = (workspace.spec as WorkspaceManifestSpec).image?.name
     ? undefined
     : await ctx.store.builds.latestSucceeded(workspace.id);
   const image = imageOf(workspace, path, built);
-  const plan = labelled(planContainer(workspace, app, image));
+  const plan = labelled(planContainer(workspace, app, image, inheritedEnv));
 
   // A workspace stays where it was first placed; a first start of a built image goes where the
   // image is, the host it was built on (builds go to the placement host once there is one).
