@@ -140,6 +140,18 @@ describe('parseAgentArgs', () => {
     expect(usageError([], { DVM_ALLOWED_PATHS: '/ok:rel' })).toContain('DVM_ALLOWED_PATHS');
   });
 
+  it('takes the default image builder from --builder or DVM_AGENT_BUILDER', () => {
+    expect(config([]).builder).toBeUndefined();
+    expect(config(['--builder', 'docker-api']).builder).toBe('docker-api');
+    expect(config([], { DVM_AGENT_BUILDER: 'BuildKit' }).builder).toBe('buildkit');
+    expect(config(['--builder=docker-api'], { DVM_AGENT_BUILDER: 'buildkit' }).builder).toBe(
+      'docker-api',
+    );
+    expect(usageError(['--builder', 'kaniko'])).toBe(
+      '--builder (DVM_AGENT_BUILDER): unknown builder "kaniko"; use buildkit or docker-api',
+    );
+  });
+
   it('answers --help and --version before anything else', () => {
     expect(parseAgentArgs(['--runtime', 'lxc', '--help'], {}, HOME)).toEqual({ kind: 'help' });
     expect(parseAgentArgs(['-h'], {}, HOME)).toEqual({ kind: 'help' });

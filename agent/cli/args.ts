@@ -31,6 +31,8 @@ export interface AgentConfig {
   /** Absolute host path roots workspaces may bind-mount. */
   allowedRoots: string[];
   runtime: 'docker';
+  /** The host's image builder when a build names none; unset: BuildKit when the engine has it. */
+  builder?: 'docker-api' | 'buildkit';
   tls?: { certFile: string; keyFile: string };
 }
 
@@ -47,6 +49,7 @@ export const FLAGS = {
   advertise: ['--advertise', 'DVM_AGENT_ADVERTISE'],
   allowedRoots: ['--allowed-roots', 'DVM_ALLOWED_PATHS'],
   runtime: ['--runtime', 'DVM_AGENT_RUNTIME'],
+  builder: ['--builder', 'DVM_AGENT_BUILDER'],
   tlsCert: ['--tls-cert', 'DVM_AGENT_TLS_CERT'],
   tlsKey: ['--tls-key', 'DVM_AGENT_TLS_KEY'],
 } as const;
@@ -79,6 +82,10 @@ Usage: dvm-agent [options]          (every option can also be set by its environ
         Absolute host paths, separated by ":", that workspaces may bind-mount. Default: none.
   --runtime NAME                DVM_AGENT_RUNTIME
         Container runtime: docker (default). containerd is not implemented yet.
+  --builder NAME                DVM_AGENT_BUILDER
+        Image builder for builds that name none: buildkit (BuildKit over gRPC, through the
+        engine's /grpc) or docker-api (POST /build). Default: buildkit when the engine has it,
+        else docker-api.
   --tls-cert FILE               DVM_AGENT_TLS_CERT
   --tls-key FILE                DVM_AGENT_TLS_KEY
         Serve TLS with this PEM certificate chain and key (both or neither).
@@ -189,6 +196,13 @@ export function parseAgentArgs(argv: readonly string[], env: Env, home: string):
     throw new UsageError(`${name('runtime')}: unknown runtime "${runtime}"; use docker`);
   }
 
+  const builder = get('builder')?.toLowerCase();
+  if (builder !== undefined && builder !== 'docker-api' && builder !== 'buildkit') {
+    throw new UsageError(
+      `${name('builder')}: unknown builder "${builder}"; use buildkit or docker-api`,
+    );
+  }
+
   const certFile = get('tlsCert');
   const keyFile = get('tlsKey');
   if ((certFile === undefined) !== (keyFile === undefined)) {
@@ -243,6 +257,7 @@ export function parseAgentArgs(argv: readonly string[], env: Env, home: string):
       ...(join && { join }),
       allowedRoots,
       runtime: 'docker',
+      ...(builder && { builder }),
       ...(certFile &&
         keyFile && { tls: { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) } }),
     },

@@ -100,6 +100,8 @@ describe('dvm-agent', () => {
 
     const info = await client(address).info();
     expect(info).toMatchObject({ runtime: 'docker', allowedRoots: [roots], engineReachable: true });
+    // The agent serves builds: the Docker API always, BuildKit because this engine has it.
+    expect(info.builders).toEqual(['docker-api', 'buildkit']);
     const wrong = await rejection(client(address, 'not-the-credential').info());
     expect(hasErrorCode(wrong, 'UNAUTHENTICATED')).toBe(true);
 

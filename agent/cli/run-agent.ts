@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAppError } from '../../lib/errors';
+import { BuildService } from '../build/build-service';
 import {
   AGENT_VERSION,
   hashCredential,
@@ -184,6 +185,12 @@ export async function runAgent(config: AgentConfig, deps: RunDeps): Promise<numb
   }
 
   const runtime = new DockerRuntime({ connection, allowedMountRoots: config.allowedRoots });
+  const builds = new BuildService({
+    connection,
+    allowedRoots: config.allowedRoots,
+    ...(config.builder && { defaultBuilder: config.builder }),
+    log: (level, msg, fields) => log(level, msg, fields),
+  });
   const socketPath = config.listen.startsWith('unix://')
     ? config.listen.slice('unix://'.length)
     : undefined;
@@ -196,6 +203,7 @@ export async function runAgent(config: AgentConfig, deps: RunDeps): Promise<numb
       address: config.listen,
       credentialHash: credential.hash,
       runtime,
+      builds,
       env,
       ...(tls && { tls }),
       log: (msg, fields) => log('error', msg, fields),
@@ -209,6 +217,7 @@ export async function runAgent(config: AgentConfig, deps: RunDeps): Promise<numb
     address: server.address,
     version: AGENT_VERSION,
     runtime: config.runtime,
+    builder: config.builder ?? 'auto',
     engine:
       'socketPath' in connection
         ? `unix://${connection.socketPath}`

@@ -12,8 +12,11 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { AppError, invalid, isAppError } from '../../lib/errors';
+import type { BuildService } from '../build/build-service';
 import type { ContainerRuntime } from '../runtime/container-runtime';
 import { detectPlatforms, type Env, type FileExists } from '../runtime/platform';
+import { addTerminalService } from '../terminal/terminal-service';
+import { serveBuild, type BuildCall } from './build-call';
 import { serveExec, type ExecCall } from './exec-call';
 import { toServiceError, unauthenticated, type ErrorLog } from './service-errors';
 import { serveWatch, type WatchCall } from './watch-call';
@@ -69,6 +72,8 @@ export interface AgentServerOptions {
   tls?: { cert: Buffer; key: Buffer };
   /** Where unexpected errors are reported; default stderr. */
   log?: ErrorLog;
+  /** Serves Build and reports Info.builders; without it Build answers UNIMPLEMENTED. */
+  builds?: BuildService;
 }
 
 export interface AgentServer {
@@ -141,9 +146,14 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
   server.addService(loadAgentService(options.protoPath ?? DEFAULT_PROTO_PATH), {
     Info: unary(async (_request, call) => {
       let capacity = { cpus: 0, memoryBytes: 0, runningWorkspaces: 0 };
+      let builders: string[] = [];
       let engineError = '';
       try {
-        capacity = await runtime.capacity(engineTimeout(call));
+        const timeout = engineTimeout(call);
+        [capacity, builders] = await Promise.all([
+          runtime.capacity(timeout),
+          options.builds?.builders(timeout) ?? [],
+        ]);
       } catch (error) {
         // Info answers whatever the engine does: "engine down" is part of the answer.
         engineError = isAppError(error) ? error.message : 'The container engine cannot be reached.';
@@ -153,7 +163,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
         hostName: hostname(),
         platforms: detectPlatforms(options.env, fileExists),
         runtime: options.runtimeName ?? 'docker',
-        builders: [],
+        builders,
         allowedRoots: runtime.allowedRoots(),
         capacity,
         engineReachable: engineError === '',
@@ -203,15 +213,25 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
       }
       serveWatch(call, runtime);
     },
-    Build: (call: grpc.ServerWritableStream<unknown, unknown>) => {
-      call.emit(
-        'error',
-        authorized(call.metadata)
-          ? toServiceError(new AppError('NOT_IMPLEMENTED', 'image builds arrive with issue P1.5'))
-          : unauthenticated(),
-      );
+    Build: (call: BuildCall) => {
+      if (!authorized(call.metadata)) {
+        call.emit('error', unauthenticated());
+        return;
+      }
+      if (!options.builds) {
+        call.emit(
+          'error',
+          toServiceError(
+            new AppError('NOT_IMPLEMENTED', 'This agent was started without an image builder.'),
+          ),
+        );
+        return;
+      }
+      serveBuild(call, options.builds, log);
     },
   });
+
+  const terminals = addTerminalService(server, { runtime, authorize: authorized, log });
 
   const credentials = options.tls
     ? grpc.ServerCredentials.createSsl(
@@ -244,10 +264,12 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     stop: () =>
       (stopping ??= new Promise<void>((resolve) => {
         // Streams (watch, exec) never finish by themselves: give unary calls a moment, then cut.
-        const force = setTimeout(() => server.forceShutdown(), 2_000);
-        server.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
+        void terminals.shutdown().finally(() => {
+          const force = setTimeout(() => server.forceShutdown(), 2_000);
+          server.tryShutdown(() => {
+            clearTimeout(force);
+            resolve();
+          });
         });
       })),
   };

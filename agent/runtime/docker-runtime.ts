@@ -2,6 +2,7 @@
 // Colima in docker mode, Podman's Docker API) through dockerode's typed API.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
@@ -65,6 +66,67 @@ export function dockerConnectionFor(dockerHost: string): DockerConnection {
   throw invalid(`DOCKER_HOST "${dockerHost}" is not a unix:// or tcp:// address.`, [
     { path: 'DOCKER_HOST', message: 'Use unix:///path/to/docker.sock or tcp://host:port.' },
   ]);
+}
+
+export interface EngineBuildFeatures {
+  /** Image builders this engine serves: `docker-api` always, `buildkit` when it has BuildKit. */
+  builders: string[];
+  /** Whether the engine embeds BuildKit (`POST /build?version=2`, `/grpc`, `/session`). */
+  buildKit: boolean;
+}
+
+/** Docker 18.09 (API 1.39) is the first engine with BuildKit. */
+const BUILDKIT_MIN_API = [1, 39] as const;
+
+function apiAtLeast(version: string, [major, minor]: readonly [number, number]): boolean {
+  const [a = 0, b = 0] = version.split('.').map(Number);
+  return a > major || (a === major && b >= minor);
+}
+
+/**
+ * What the engine can build with, without building anything. BuildKit when the engine says so
+ * (`/_ping` header `Builder-Version: 2`, or `BuilderVersion` in `/info`), else when it is a Linux
+ * Docker Engine of API 1.39 (18.09) or later, where BuildKit is built in even though the default
+ * builder may still be the classic one (as on 20.10). Podman's Docker API has no BuildKit.
+ * UNAVAILABLE (through the caller's translation) when the engine does not answer.
+ */
+export async function engineBuildFeatures(
+  docker: Docker,
+  timeoutMs: number,
+): Promise<EngineBuildFeatures> {
+  const abortSignal = AbortSignal.timeout(timeoutMs);
+  const [version, info, builderHeader] = await Promise.all([
+    (docker.version as (options: object) => Promise<Docker.DockerVersion>).call(docker, {
+      abortSignal,
+    }),
+    (docker.info as (options: object) => Promise<{ BuilderVersion?: string }>).call(docker, {
+      abortSignal,
+    }),
+    pingBuilderVersion(docker, abortSignal),
+  ]);
+  const podman = (version.Components ?? []).some((c) => /podman/i.test(c.Name));
+  const buildKit =
+    !podman &&
+    (builderHeader === '2' ||
+      info.BuilderVersion === '2' ||
+      (version.Os === 'linux' && apiAtLeast(version.ApiVersion, BUILDKIT_MIN_API)));
+  return { builders: ['docker-api', ...(buildKit ? ['buildkit'] : [])], buildKit };
+}
+
+/** The `Builder-Version` header of `/_ping` (empty when the engine does not send one). */
+function pingBuilderVersion(docker: Docker, abortSignal: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    docker.modem.dial(
+      { path: '/_ping', method: 'GET', isStream: true, abortSignal, statusCodes: { 200: true } },
+      (error, result) => {
+        if (error) return reject(error);
+        const response = result as unknown as IncomingMessage;
+        const header = response.headers['builder-version'];
+        response.resume();
+        resolve(typeof header === 'string' ? header : '');
+      },
+    );
+  });
 }
 
 /** Docker refuses less (and so would the kernel's cgroup, more confusingly). */

@@ -147,7 +147,7 @@ describe('GrpcHostAgent ⇄ agent server', () => {
     ).toBe(false);
   });
 
-  it('answers Build with UNIMPLEMENTED until image builds arrive', async () => {
+  it('answers Build with UNIMPLEMENTED, saying why, on an agent started without a builder', async () => {
     const definition = protoLoader.loadSync(DEFAULT_PROTO_PATH, PROTO_LOADER_OPTIONS);
     const loaded = grpc.loadPackageDefinition(definition) as unknown as {
       devopsmaestro: { agent: { v1: { Agent: grpc.ServiceClientConstructor } } };
@@ -170,7 +170,7 @@ describe('GrpcHostAgent ⇄ agent server', () => {
     try {
       const built = await status(secret);
       expect(built.code).toBe(grpc.status.UNIMPLEMENTED);
-      expect(built.details).toBe('image builds arrive with issue P1.5');
+      expect(built.details).toBe('This agent was started without an image builder.');
       expect(built.metadata.get('dvm-error-code')).toEqual(['NOT_IMPLEMENTED']);
       expect((await status('wrong')).code).toBe(grpc.status.UNAUTHENTICATED);
     } finally {
