@@ -11,6 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -331,6 +332,48 @@ describe('a build from the API', () => {
     expect(container.Config.Image).toBe(first.tag);
     expect(container.State.Running).toBe(true);
   }, 60_000);
+});
+
+describe('build secrets', () => {
+  it('mounts a secret for a RUN step, never storing it or putting it in the image', async () => {
+    const secret = `s3cr3t-${run}-value`;
+    const digest = createHash('sha256').update(secret).digest('hex');
+    // The Dockerfile names only the secret's digest: the value reaches the build only through the
+    // request, and the step proves it was mounted by hashing it.
+    await workspace('secret', {
+      build: {
+        devStage: {
+          customCommands: [
+            `RUN --mount=type=secret,id=token test "$(sha256sum /run/secrets/token | cut -d' ' -f1)" = "${digest}" && echo token-was-mounted`,
+          ],
+        },
+      },
+    });
+    const answer = await api.must('POST', `${wsPath('secret')}/build`, 202, {
+      json: { builder: 'buildkit', secrets: { token: secret } },
+    });
+    const build = await finished(answer.json<BuildAnswer>());
+    expect(build.status, JSON.stringify(build.failure)).toBe('succeeded');
+    const log = (await api.must('GET', `${build.links.self}/log`, 200)).text;
+    expect(log).toContain('token-was-mounted');
+
+    const history = await docker.getImage(build.tag!).history();
+    expect(JSON.stringify(history)).not.toContain(secret);
+    expect(JSON.stringify(await docker.getImage(build.tag!).inspect())).not.toContain(secret);
+    expect(JSON.stringify(await getBuild(build))).not.toContain(secret);
+    expect(log).not.toContain(secret);
+    const audit = await api.must('GET', '/api/v1/audit?limit=50', 200);
+    expect(audit.text).not.toContain(secret);
+    expect(api.server.output()).not.toContain(secret);
+  }, 120_000);
+
+  it('refuses secrets with the docker-api builder, saying why', async () => {
+    const answer = await api.request('POST', `${wsPath('secret')}/build`, {
+      json: { builder: 'docker-api', secrets: { token: 'x' } },
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.json<{ detail: string }>().detail).toMatch(/need the buildkit builder/);
+  });
 });
 
 describe('when a build does not succeed', () => {

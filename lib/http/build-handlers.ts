@@ -20,6 +20,7 @@ import { queryObject, readJsonBody } from './body';
 import { buildLogQuery } from './build-requests';
 import { defined, pageQuery, parseInput } from './identity-requests';
 import { noQuery, resourcePath, workspaceKey, type WorkspaceParams } from './resource-requests';
+import { buildSecrets } from '@/lib/server/build-secrets';
 import { json, type AuthenticatedRequest } from './route';
 
 export interface BuildParams extends WorkspaceParams {
@@ -72,7 +73,11 @@ export function buildAnswer(params: WorkspaceParams, build: BuildRecord): BuildA
 export const requestBuildHandler: Handler<WorkspaceParams> = async ({ request, params, ctx }) => {
   parseInput(noQuery, queryObject(request), 'The query');
   const body = await readJsonBody(request);
-  const build = await requestBuild(ctx, workspaceKey(params), body);
+  const build = await requestBuild(
+    { ...ctx, buildSecrets: buildSecrets() },
+    workspaceKey(params),
+    body,
+  );
   buildEventHub().queued();
   const answer = buildAnswer(params, build);
   return json(answer, { status: 202, headers: { Location: answer.links.self } });

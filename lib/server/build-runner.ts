@@ -23,6 +23,7 @@ import type {
   PreparedBuild,
 } from '@/lib/store/data-store';
 import type { HostRecord } from '@/lib/store/host-store';
+import { buildSecrets } from './build-secrets';
 import type { BuildEventHub } from './build-events';
 
 type Log = (
@@ -368,10 +369,23 @@ export function startBuildRunner(options: BuildRunnerOptions): BuildRunner {
       await failWith(active, `host "${build.host}" is no longer registered`);
       return;
     }
+    const request = requestOf(build);
+    const secretIds = request.settings.secretIds ?? [];
+    if (secretIds.length > 0) {
+      const secrets = buildSecrets().take(build.id);
+      if (!secrets) {
+        await failWith(
+          active,
+          'the build secrets are no longer available (the control plane restarted, or another replica took the build): request the build again with its secrets',
+        );
+        return;
+      }
+      request.secrets = secrets;
+    }
     let handle: BuildHandle;
     try {
       const agent = await hosts.agentFor(host);
-      handle = agent.build(requestOf(build));
+      handle = agent.build(request);
     } catch (error) {
       await failWith(
         active,

@@ -70,8 +70,13 @@ function buildersOf(host: HostRecord): string[] | undefined {
     : undefined;
 }
 
+/** Where a build's secret values wait for the runner (in memory, never in the store). */
+export interface BuildSecretsHold {
+  hold(buildId: string, secrets: Record<string, string>): void;
+}
+
 export async function requestBuild(
-  ctx: ActionContext,
+  ctx: ActionContext & { buildSecrets?: BuildSecretsHold },
   key: ObjectKey,
   body: unknown = {},
 ): Promise<BuildRecord> {
@@ -104,6 +109,13 @@ export async function requestBuild(
     );
   }
 
+  const secretIds = Object.keys(input.secrets ?? {});
+  if (secretIds.length > 0 && input.builder === 'docker-api') {
+    throw invalid('Build secrets need the buildkit builder.', [
+      { path: 'secrets', message: 'the docker-api builder cannot mount secrets; use buildkit' },
+    ]);
+  }
+  if (secretIds.length > 0) settings.secretIds = secretIds;
   const request: QueuedBuildRequest = { repository: repositoryOf(workspace), source, settings };
   const now = nowOf(ctx);
   const { principal } = ctx;
@@ -130,11 +142,14 @@ export async function requestBuild(
             workspace: workspacePath(workspace),
             ...(input.builder !== undefined && { builder: input.builder }),
             ...(input.noCache !== undefined && { noCache: input.noCache }),
+            ...(secretIds.length > 0 && { secrets: secretIds }),
           },
         },
         now,
       ),
     );
+    // The values are held in memory for the runner, never written to the store.
+    if (input.secrets && secretIds.length > 0) ctx.buildSecrets?.hold(build.id, input.secrets);
     return build;
   });
 }
