@@ -1,12 +1,13 @@
-// The BuildKit ImageBuilder: one build = one Control connection, one session (context, Dockerfile,
-// secrets) and one Solve with the Dockerfile frontend, its progress read from Control/Status.
-// Everything a build opens (proxy socket, channel, session server) is closed when it ends, whether
-// it succeeded, failed, was cancelled or the builder could not be reached.
+// The BuildKit ImageBuilder: one build = one session (context, Dockerfile, secrets) and one Solve
+// with the Dockerfile frontend, its progress read from Control/Status, on a Control channel that
+// is kept for the next build until it has been idle for CONNECTION_IDLE_MS (opening one costs an
+// HTTP upgrade, an HTTP/2 handshake and a ListWorkers). A build's session server and calls are
+// closed when it ends, whether it succeeded, failed, was cancelled or the builder could not be
+// reached; the channel is closed at once after a cancel or a transport failure.
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import Docker from 'dockerode';
 import {
   createDockerignoreMatcher,
   type DockerignoreMatcher,
@@ -16,7 +17,6 @@ import { AppError, invalid } from '../../../lib/errors';
 import type { BuildContextSpec, ImageBuilder } from '../image-builder';
 import { openControl, type BuildKitTarget, type ControlConnection } from './connection';
 import { directorySource, virtualSource } from './context-source';
-import type { EngineAddress } from './h2c-proxy';
 import { StatusTranslator, exitCodeOf } from './progress';
 import type { SolveResponse, StatusResponse, WorkerRecord } from './protos';
 import { startSession } from './session';
@@ -38,17 +38,10 @@ export interface BuildKitBuilderOptions {
 }
 
 const LIST_WORKERS_TIMEOUT_MS = 10_000;
+/** How long a Control channel with no build on it is kept for the next build. */
+const CONNECTION_IDLE_MS = 15_000;
 /** After Solve returns, how long the last progress may take to arrive. */
 const STATUS_DRAIN_MS = 3_000;
-
-/** The engine a moby worker exports into, for checking the result. */
-function dockerFor(engine: EngineAddress): Docker {
-  return new Docker(
-    'socketPath' in engine
-      ? { socketPath: engine.socketPath }
-      : { host: engine.host, port: engine.port, protocol: 'http' },
-  );
-}
 
 function unavailable(where: string, detail: string, cause?: unknown): AppError {
   return new AppError('UNAVAILABLE', `BuildKit (${where}) cannot be reached: ${detail}`, { cause });
@@ -58,12 +51,23 @@ function isServiceError(error: unknown): error is grpc.ServiceError {
   return typeof error === 'object' && error !== null && 'code' in error && 'details' in error;
 }
 
+/** A kept-alive Control channel, shared by the builds running on it. */
+interface PooledControl {
+  connection: ControlConnection;
+  users: number;
+  /** No new build may use it; closed when its last build ends. */
+  retired: boolean;
+  idleTimer?: NodeJS.Timeout;
+}
+
 export class BuildKitBuilder implements ImageBuilder {
   readonly name = 'buildkit';
   private readonly target: BuildKitTarget;
   private readonly platform: string | undefined;
   private readonly socketDir: string | undefined;
   private readonly log: BuildKitLog;
+  private pooled: PooledControl | undefined;
+  private opening: Promise<PooledControl> | undefined;
 
   constructor(options: BuildKitBuilderOptions) {
     this.target = options.target;
@@ -79,15 +83,96 @@ export class BuildKitBuilder implements ImageBuilder {
     const { dir, ignore } = await this.checkSpec(spec);
     if (spec.signal?.aborted) return { status: 'cancelled' };
 
+    for (let attempt = 1; ; attempt += 1) {
+      const reused = this.pooled !== undefined && !this.pooled.retired;
+      const pooled = await this.acquire();
+      let keep = false;
+      try {
+        if (spec.signal?.aborted) return { status: 'cancelled' };
+        const outcome = await this.solve(pooled.connection, spec, dir, ignore, onProgress);
+        keep = outcome.status !== 'cancelled';
+        return outcome;
+      } catch (error) {
+        // A kept-alive channel the engine dropped between builds (an engine restart): nothing
+        // ran (UNAVAILABLE is only thrown before any progress), so once more on a new channel.
+        if (reused && attempt === 1 && error instanceof AppError && error.code === 'UNAVAILABLE') {
+          this.log('debug', 'buildkit kept channel unusable, reconnecting', {
+            error: error.message,
+          });
+          continue;
+        }
+        throw error;
+      } finally {
+        await this.release(pooled, keep);
+      }
+    }
+  }
+
+  /**
+   * The kept-alive channel when it is still connected, else a new one (the upgrade, ListWorkers
+   * and the exporter check happen once per channel). Concurrent builds share one opening.
+   */
+  private async acquire(): Promise<PooledControl> {
+    const current = this.pooled;
+    if (current && !current.retired) {
+      const state = current.connection.control.getChannel().getConnectivityState(false);
+      if (state === grpc.connectivityState.READY) {
+        current.users += 1;
+        clearTimeout(current.idleTimer);
+        return current;
+      }
+      this.retire(current);
+    }
+    this.opening ??= this.open().finally(() => (this.opening = undefined));
+    const opened = await this.opening;
+    opened.users += 1;
+    clearTimeout(opened.idleTimer);
+    return opened;
+  }
+
+  private async open(): Promise<PooledControl> {
     const connection = await openControl(this.target, this.socketDir);
     try {
       const worker = await this.worker(connection);
       this.checkExporter(connection, worker);
-      if (spec.signal?.aborted) return { status: 'cancelled' };
-      return await this.solve(connection, spec, dir, ignore, onProgress);
-    } finally {
+      await connection.seal();
+    } catch (error) {
       await connection.close();
+      throw error;
     }
+    const pooled: PooledControl = { connection, users: 0, retired: false };
+    this.pooled = pooled;
+    return pooled;
+  }
+
+  /** Takes a channel out of use; it is closed now or when its last build ends. */
+  private retire(pooled: PooledControl): void {
+    pooled.retired = true;
+    if (this.pooled === pooled) this.pooled = undefined;
+    clearTimeout(pooled.idleTimer);
+    if (pooled.users === 0) void pooled.connection.close();
+  }
+
+  /** `keep`: the build ended normally, so the channel may serve the next one. */
+  private async release(pooled: PooledControl, keep: boolean): Promise<void> {
+    pooled.users -= 1;
+    if (
+      !keep ||
+      pooled.connection.control.getChannel().getConnectivityState(false) !==
+        grpc.connectivityState.READY
+    ) {
+      pooled.retired = true;
+      if (this.pooled === pooled) this.pooled = undefined;
+    }
+    if (pooled.users > 0) return;
+    if (pooled.retired) {
+      clearTimeout(pooled.idleTimer);
+      await pooled.connection.close();
+      return;
+    }
+    clearTimeout(pooled.idleTimer);
+    pooled.idleTimer = setTimeout(() => this.retire(pooled), CONNECTION_IDLE_MS);
+    pooled.idleTimer.unref();
   }
 
   private async checkSpec(
@@ -251,19 +336,8 @@ export class BuildKitBuilder implements ImageBuilder {
       if (!imageId) {
         return { status: 'failed', message: 'BuildKit finished without reporting an image.' };
       }
-      if ('docker' in this.target) {
-        const present = await dockerFor(this.target.docker)
-          .getImage(imageId)
-          .inspect()
-          .then(() => true)
-          .catch(() => false);
-        if (!present) {
-          return {
-            status: 'failed',
-            message: `BuildKit reported image ${imageId}, but the engine does not have it.`,
-          };
-        }
-      }
+      // No image lookup afterwards: the moby exporter answers only after the image is in the
+      // engine's store and tagged (its containerimage.digest is the store's image id).
       log('info', 'buildkit build succeeded', { ref, imageId, ms: Date.now() - started });
       return { status: 'succeeded', imageId, tags: [...spec.tags] };
     } finally {

@@ -1,6 +1,6 @@
 // A grpc-js channel to BuildKit's Control service: either a standalone buildkitd's own address
 // (unix:// or tcp://, plain h2c) or a Docker engine's embedded BuildKit through a private h2c
-// upgrade proxy (h2c-proxy.ts). One connection per build; close() removes everything it made.
+// upgrade proxy (h2c-proxy.ts). close() removes everything it made.
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,12 @@ export interface ControlConnection {
   readonly embedded: boolean;
   /** A transport-level explanation of the last connection failure, when one is known. */
   lastError(): string | undefined;
+  /**
+   * Once the channel is connected: stops accepting new proxy connections and removes the private
+   * socket directory, so a kept-alive connection leaves nothing on disk and nothing else can use
+   * it. The channel cannot reconnect after this; a broken connection is replaced, not redialled.
+   */
+  seal(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -78,6 +84,7 @@ export async function openControl(
       where: `buildkitd at ${target.address}`,
       embedded: false,
       lastError: () => undefined,
+      seal: async () => undefined,
       close: async () => control.close(),
     };
   }
@@ -98,6 +105,10 @@ export async function openControl(
     where: `the embedded BuildKit of ${describeEngine(target.docker)}`,
     embedded: true,
     lastError: () => started.lastError(),
+    seal: async () => {
+      started.stopListening();
+      await rm(dir, { recursive: true, force: true });
+    },
     close: async () => {
       control.close();
       await started.close();

@@ -13,6 +13,11 @@ export interface H2cProxy {
   readonly socketPath: string;
   /** Why the last upgrade failed (the engine's answer, or the connection error), if one did. */
   lastError(): string | undefined;
+  /**
+   * Stops accepting connections and removes the socket file; connections already made stay up
+   * (a kept-alive channel keeps its upgraded connection, and nothing can reach it any more).
+   */
+  stopListening(): void;
   close(): Promise<void>;
 }
 
@@ -129,6 +134,10 @@ export async function startH2cProxy(engine: EngineAddress, socketPath: string): 
         });
         socket.on('error', () => socket.destroy());
         client.once('close', () => socket.destroy());
+        // An idle kept-alive connection must not keep the agent alive; grpc-js holds a reference
+        // on its own socket while calls are running.
+        socket.unref();
+        client.unref();
         if (head.length > 0) client.write(head);
         socket.pipe(client);
         client.pipe(socket);
@@ -155,10 +164,16 @@ export async function startH2cProxy(engine: EngineAddress, socketPath: string): 
   return {
     socketPath,
     lastError: () => lastError,
+    // net.Server.close() stops accepting at once and leaves accepted connections alone (its
+    // callback would wait for them to end); the caller removes the socket's directory.
+    stopListening: () => {
+      if (server.listening) server.close();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of open) socket.destroy();
-        server.close(() => resolve());
+        if (!server.listening) resolve();
+        else server.close(() => resolve());
       }),
   };
 }

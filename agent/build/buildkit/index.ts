@@ -20,8 +20,8 @@ export type BuildKitBuilderOptions = (
   /** Target platform, e.g. `linux/amd64`; the builder's default when absent. */
   platform?: string;
   /**
-   * Where each build makes its private (0700) directory for the engine proxy socket; default
-   * the OS temp directory. Removed when the build ends.
+   * Where the builder makes its private (0700) directory for the engine proxy socket; default
+   * the OS temp directory. Removed as soon as the Control channel has connected.
    */
   socketDir?: string;
   logger?: BuildKitLog;
