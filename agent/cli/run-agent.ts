@@ -112,6 +112,13 @@ async function readTls(config: AgentConfig): Promise<{ cert: Buffer; key: Buffer
   }
 }
 
+function advertisedAddress(config: AgentConfig): string {
+  const address = config.join!.advertise;
+  return config.tls && !address.startsWith('unix:') && !address.startsWith('tls://')
+    ? `tls://${address}`
+    : address;
+}
+
 async function join(
   config: AgentConfig,
   server: AgentServer,
@@ -127,7 +134,8 @@ async function join(
     const host = await joinControlPlane({
       controlPlane: joinConfig.controlPlane,
       token: joinConfig.token,
-      address: joinConfig.advertise,
+      // An agent serving TLS says so in its address, so the control plane dials it with TLS.
+      address: advertisedAddress(config),
       credential: joining.credential,
     });
     await writeAtomically(

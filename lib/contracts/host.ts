@@ -27,13 +27,16 @@ const HOSTNAME =
 const IPV6 = '\\[[0-9A-Fa-f:.]+\\]';
 const TCP_ADDRESS = new RegExp(`^(?:${HOSTNAME}|${IPV6}):${PORT}$`);
 const UNIX_ADDRESS = /^unix:(?:\/\/)?\/[^\s\0]+$/;
+/** `tls://host:port`: the control plane dials the agent with TLS. */
+const TLS_PREFIX = 'tls://';
 
 export const ADDRESS_MESSAGE =
-  'must be where the control plane reaches the agent: host:port (e.g. build-1.example.com:7443, [::1]:7443) or unix:///absolute/path.sock';
+  'must be where the control plane reaches the agent: host:port (e.g. build-1.example.com:7443, [::1]:7443), tls://host:port for an agent serving TLS, or unix:///absolute/path.sock';
 
 /** Whether `value` is an agent address gRPC can dial: `host:port` or `unix:///path`. */
 export function isAgentAddress(value: string): boolean {
-  return value.length <= 1024 && (TCP_ADDRESS.test(value) || UNIX_ADDRESS.test(value));
+  const tcp = value.startsWith(TLS_PREFIX) ? value.slice(TLS_PREFIX.length) : value;
+  return value.length <= 1024 && (TCP_ADDRESS.test(tcp) || UNIX_ADDRESS.test(value));
 }
 
 const address = z.string().refine(isAgentAddress, { message: ADDRESS_MESSAGE }).meta({

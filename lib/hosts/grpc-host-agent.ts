@@ -5,6 +5,7 @@
 // to answer, also while idle) notice an agent that has gone away without closing the connection.
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { agentTransport } from './agent-address';
 import * as protoLoader from '@grpc/proto-loader';
 import type { BuildOutcome, SettingSource, StepState } from '../build/build-types';
 import { AppError } from '../errors';
@@ -226,10 +227,9 @@ export class GrpcHostAgent implements HostAgent {
     const Client = agentClientFor(
       options.protoPath ?? path.join(process.cwd(), 'proto', 'agent', 'v1', 'agent.proto'),
     );
-    const credentials = options.tls
-      ? grpc.credentials.createSsl(options.tls.ca ?? null)
-      : grpc.credentials.createInsecure();
-    this.client = new Client(options.address, credentials, {
+    // `tls://host:port` (or an explicit `tls` option) dials with TLS; see agent-address.ts.
+    const { target, credentials } = agentTransport(options.address, options.tls);
+    this.client = new Client(target, credentials, {
       'grpc.keepalive_time_ms': options.keepaliveTimeMs ?? 10_000,
       'grpc.keepalive_timeout_ms': options.keepaliveTimeoutMs ?? 5_000,
       'grpc.keepalive_permit_without_calls': 1,

@@ -8,6 +8,7 @@
 // subchannel pool).
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { agentTransport } from './agent-address';
 import * as protoLoader from '@grpc/proto-loader';
 import { AppError } from '../errors';
 import { toAppError } from './grpc-errors';
@@ -237,10 +238,9 @@ export class GrpcTerminalHost implements TerminalHost {
     const Client = terminalsClientFor(
       options.protoPath ?? path.join(process.cwd(), 'proto', 'agent', 'v1', 'terminal.proto'),
     );
-    const credentials = options.tls
-      ? grpc.credentials.createSsl(options.tls.ca ?? null)
-      : grpc.credentials.createInsecure();
-    this.client = new Client(options.address, credentials, {
+    // `tls://host:port` (or an explicit `tls` option) dials with TLS; see agent-address.ts.
+    const { target, credentials } = agentTransport(options.address, options.tls);
+    this.client = new Client(target, credentials, {
       'grpc.keepalive_time_ms': options.keepaliveTimeMs ?? 10_000,
       'grpc.keepalive_timeout_ms': options.keepaliveTimeoutMs ?? 5_000,
       'grpc.keepalive_permit_without_calls': 1,

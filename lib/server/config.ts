@@ -23,6 +23,11 @@ export interface Config {
   allowedPaths: string[];
   /** `DVM_LOCAL_AGENT`: start the embedded agent (default on). */
   localAgent: boolean;
+  /**
+   * `DVM_AGENT_CA_FILE`: PEM file of the CA that signed the certificates of agents serving TLS
+   * (hosts whose address is `tls://host:port`); unset: the system's trusted roots.
+   */
+  agentCaFile?: string;
   /** `DVM_HEARTBEAT_INTERVAL_MS`: how often agents beat (default 2000); unhealthy after two missed. */
   heartbeatMs: number;
   /** `DVM_RECONCILE_INTERVAL_MS`: how often workspace state is read back from hosts (default 5000). */
@@ -155,6 +160,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     }
     return value;
   };
+  const agentCaFile = read(env, 'DVM_AGENT_CA_FILE');
+  if (agentCaFile !== undefined && !path.isAbsolute(agentCaFile)) {
+    fail('DVM_AGENT_CA_FILE', `DVM_AGENT_CA_FILE must be an absolute path, got "${agentCaFile}".`);
+  }
   const heartbeatMs = interval('DVM_HEARTBEAT_INTERVAL_MS', 2000);
   const reconcileMs = interval('DVM_RECONCILE_INTERVAL_MS', 5000);
 
@@ -282,6 +291,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     ...(admin && { admin }),
     allowedPaths,
     localAgent,
+    ...(agentCaFile !== undefined && { agentCaFile }),
     heartbeatMs,
     reconcileMs,
     buildConcurrency,

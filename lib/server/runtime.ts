@@ -5,7 +5,11 @@
 // The runtime lives on `globalThis`, not in a module variable: server.ts (run by tsx) and the Next
 // bundle load separate copies of this module in one process, and both must share one store.
 
+import { readFileSync } from 'node:fs';
 import { loadSecretBox, type SecretBox } from '@/lib/auth/sealed-secret';
+import type { ConnectAgent } from '@/lib/domain/hosts/connect-host';
+import { AppError } from '@/lib/errors';
+import { GrpcHostAgent } from '@/lib/hosts/grpc-host-agent';
 import type { DataStore } from '@/lib/store/data-store';
 import { openDataStore } from '@/lib/store/open-data-store';
 import { loadConfig, type Config } from './config';
@@ -18,6 +22,8 @@ export interface Runtime {
   secrets: SecretBox;
   /** One gRPC channel per host, shared by every request of this process. */
   hosts: HostConnections;
+  /** Opens a client of an agent (TLS for `tls://` addresses, trusting DVM_AGENT_CA_FILE). */
+  connectAgent: ConnectAgent;
 }
 
 const KEY = Symbol.for('devopsmaestro.runtime');
@@ -39,11 +45,36 @@ export function getRuntime(): Promise<Runtime> {
   return runtime;
 }
 
+/** The CA agents' certificates are checked against, when DVM_AGENT_CA_FILE names one. */
+function loadAgentTls(config: Config): { ca: Buffer } | undefined {
+  if (!config.agentCaFile) return undefined;
+  try {
+    return { ca: readFileSync(config.agentCaFile) };
+  } catch (error) {
+    throw new AppError('INVALID', `DVM_AGENT_CA_FILE cannot be read: ${(error as Error).message}`, {
+      errors: [{ path: 'DVM_AGENT_CA_FILE', message: 'cannot be read' }],
+    });
+  }
+}
+
 async function createRuntime(): Promise<Runtime> {
   const config = loadConfig(process.env);
   const secrets = loadSecretBox(config);
+  const agentTls = loadAgentTls(config);
+  const connectAgent: ConnectAgent = (address, credential) =>
+    new GrpcHostAgent({
+      address,
+      credential,
+      ...(agentTls && address.startsWith('tls://') && { tls: agentTls }),
+    });
   const store = await openDataStore(config);
-  return { store, config, secrets, hosts: hostConnections((sealed) => secrets.open(sealed)) };
+  return {
+    store,
+    config,
+    secrets,
+    connectAgent,
+    hosts: hostConnections((sealed) => secrets.open(sealed), agentTls),
+  };
 }
 
 /** Closes the store, if one was opened; the next getRuntime() opens a fresh one. */

@@ -13,6 +13,7 @@ export const POST = apiRoute.public(async ({ request, runtime, publicCtx, addres
     {
       ...publicCtx,
       secrets: runtime.secrets,
+      connect: runtime.connectAgent,
       ...(address !== undefined && { address }),
     },
     body as JoinHostInput,
