@@ -14,6 +14,7 @@ import { matchApiRoute } from './lib/http/api-route-match';
 import { authorizeUpgrade, rejectUpgrade } from './lib/http/socket-auth';
 import { startBackground } from './lib/server/background';
 import { closeRuntime, getRuntime } from './lib/server/runtime';
+import { terminalSockets } from './lib/server/terminal-socket';
 
 const dev = process.argv.includes('--dev');
 const dir = fileURLToPath(new URL('.', import.meta.url));
@@ -172,7 +173,8 @@ async function main() {
   // Next attaches its own upgrade listener on the first request: it serves its dev hot-reload
   // socket under /_next/ and ignores paths no app/ route matches, which is why our socket paths
   // live under /ws/ and never in app/.
-  server.on('upgrade', (req, socket) => {
+  const terminals = terminalSockets(runtime, log);
+  server.on('upgrade', (req, socket, head) => {
     pinClientAddress(req);
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (pathname.startsWith('/_next/')) return;
@@ -191,8 +193,21 @@ async function main() {
         rejectUpgrade(socket, decision.status, decision.code, decision.detail, decision.headers);
         return;
       }
-      // Authenticated; nothing is served on sockets yet, so no socket is accepted or registered.
-      rejectUpgrade(socket, 501, 'NOT_IMPLEMENTED', 'Browser terminals arrive in a later release.');
+      // Authenticated: what the caller may do with the session is decided after the upgrade and
+      // told with close codes and reasons (lib/server/terminal-socket.ts), which browsers can read.
+      const terminal = /^\/ws\/terminals\/([^/]+)\/?$/.exec(pathname);
+      if (terminal) {
+        let sessionId: string;
+        try {
+          sessionId = decodeURIComponent(terminal[1]!);
+        } catch {
+          rejectUpgrade(socket, 404, 'NOT_FOUND', 'No terminal session has this id.');
+          return;
+        }
+        terminals.handle(req, socket, head, sessionId, decision.principal);
+        return;
+      }
+      rejectUpgrade(socket, 404, 'NOT_FOUND', 'No WebSocket is served at this path.');
     });
   });
 
@@ -230,6 +245,8 @@ async function main() {
       log('warn', 'shutdown timed out: exiting');
       process.exit(1);
     }, 10_000).unref();
+    // Terminal sockets are long-lived: close them first (their sessions keep running on agents).
+    terminals.close();
     try {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

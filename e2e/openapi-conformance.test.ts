@@ -1817,6 +1817,53 @@ function hostCalls(): Array<() => Call | Promise<Call>> {
         status: 200,
       };
     },
+    // Terminal sessions in the running workspace (the socket is e2e/terminals.test.ts's).
+    () => ({
+      op: `POST ${RUN_ITEM}/terminals`,
+      why: 'open a terminal session',
+      path: `${fill(RUN_ITEM, 'conf', 'dom', 'runapp', 'run')}/terminals`,
+      options: { json: { title: 'conformance', command: ['/bin/sh'] } },
+      status: 201,
+    }),
+    () => ({
+      op: `POST ${RUN_ITEM}/terminals`,
+      why: 'an unknown field',
+      path: `${fill(RUN_ITEM, 'conf', 'dom', 'runapp', 'run')}/terminals`,
+      options: { json: { shell: 'zsh' } },
+      status: 400,
+    }),
+    () => ({
+      op: `GET ${RUN_ITEM}/terminals`,
+      why: 'the sessions',
+      path: `${fill(RUN_ITEM, 'conf', 'dom', 'runapp', 'run')}/terminals`,
+      status: 200,
+    }),
+    () => ({
+      op: `GET ${RUN_ITEM}/terminals`,
+      why: 'an unknown workspace',
+      path: `${fill(RUN_ITEM, 'conf', 'dom', 'runapp', 'nope')}/terminals`,
+      status: 404,
+    }),
+    async () => {
+      const listed = await api.must(
+        'GET',
+        `${fill(RUN_ITEM, 'conf', 'dom', 'runapp', 'run')}/terminals`,
+        200,
+      );
+      const [session] = listed.json<{ items: { id: string }[] }>().items;
+      return {
+        op: `DELETE ${RUN_ITEM}/terminals/{id}`,
+        why: 'end the session',
+        path: `${fill(RUN_ITEM, 'conf', 'dom', 'runapp', 'run')}/terminals/${session!.id}`,
+        status: 200,
+      };
+    },
+    () => ({
+      op: `DELETE ${RUN_ITEM}/terminals/{id}`,
+      why: 'an unknown session',
+      path: `${fill(RUN_ITEM, 'conf', 'dom', 'runapp', 'run')}/terminals/nope`,
+      status: 404,
+    }),
     () => ({
       op: `POST ${RUN_ITEM}/stop`,
       why: 'stop, answered as YAML',

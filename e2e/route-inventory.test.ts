@@ -488,6 +488,37 @@ const ROUTES: Record<string, Entry> = {
     ],
   },
 
+  // Terminals reach the workspace's host; the fixture workspace was never started (no placement),
+  // so the list is empty, opening one is 409 "not running" and closing one is 404.
+  // e2e/terminals.test.ts proves the 201s, the socket and DELETE against a real agent.
+  'GET /api/v1/ecosystems/[eco]/domains/[dom]/apps/[app]/workspaces/[ws]/terminals': {
+    min: 'viewer',
+    scope: 'read',
+    request: () => ({
+      path: '/api/v1/ecosystems/eco/domains/dom/apps/app/workspaces/ws/terminals',
+    }),
+    denied: { user: 404 },
+  },
+  'POST /api/v1/ecosystems/[eco]/domains/[dom]/apps/[app]/workspaces/[ws]/terminals': {
+    min: 'developer',
+    scope: 'write',
+    request: () => ({
+      path: '/api/v1/ecosystems/eco/domains/dom/apps/app/workspaces/ws/terminals',
+      body: {},
+    }),
+    ok: [201, 409],
+    denied: { user: 404 },
+  },
+  'DELETE /api/v1/ecosystems/[eco]/domains/[dom]/apps/[app]/workspaces/[ws]/terminals/[id]': {
+    min: 'developer',
+    scope: 'write',
+    request: () => ({
+      path: '/api/v1/ecosystems/eco/domains/dom/apps/app/workspaces/ws/terminals/x',
+    }),
+    ok: [200, 404],
+    denied: { user: 404 },
+  },
+
   // Hosts are outside every ecosystem: anyone signed in reads them, administrators manage them.
   'GET /api/v1/hosts': { min: 'user', scope: 'read', request: () => ({ path: '/api/v1/hosts' }) },
   'POST /api/v1/hosts': {
@@ -1693,14 +1724,14 @@ describe('WebSockets: Origin, then ticket, token or session', () => {
         Origin: server!.baseUrl,
         Cookie: fx.adminSession,
       });
-      expect(withOrigin.status, withOrigin.body).toBe(501);
+      expect(withOrigin.status, withOrigin.body).toBe(101);
       const withoutOrigin = await upgrade(socket.path, { Cookie: fx.adminSession });
       expect(withoutOrigin.status, withoutOrigin.body).toBe(401);
     });
 
     it(`${socket.path}: a Bearer token (non-browser clients) is accepted`, async () => {
       const answer = await upgrade(socket.path, { Authorization: `Bearer ${fx.tokens.viewer}` });
-      expect(answer.status, answer.body).toBe(501);
+      expect(answer.status, answer.body).toBe(101);
       const bad = await upgrade(socket.path, { Authorization: `Bearer dvm_${'B'.repeat(43)}` });
       expect(bad.status, bad.body).toBe(401);
     });
@@ -1708,7 +1739,8 @@ describe('WebSockets: Origin, then ticket, token or session', () => {
     it(`${socket.path}: a ticket opens one socket, for its own purpose only`, async () => {
       const ticket = await mintTicket(fx.tokens.developer, socket.purpose);
       const first = await upgrade(`${socket.path}?ticket=${ticket}`, { Origin: server!.baseUrl });
-      expect(first.status, first.body).toBe(501); // authenticated; terminals are not built yet
+      // Authenticated: accepted (what the caller may do with the session is told by close codes).
+      expect(first.status, first.body).toBe(101);
       const again = await upgrade(`${socket.path}?ticket=${ticket}`, { Origin: server!.baseUrl });
       expect(again.status, again.body).toBe(401);
 

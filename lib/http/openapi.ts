@@ -64,6 +64,7 @@ import {
   tokenSchema,
   userSchema,
 } from './response-schemas';
+import { openTerminalBody, terminalListSchema, terminalSchema } from './terminal-handlers';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -114,6 +115,7 @@ const INPUT_SCHEMAS: Record<string, z.ZodType> = {
   JoinTokenRequest: joinTokenRequest,
   JoinHostRequest: joinHostRequest,
   BuildRequest: buildRequestSchema,
+  OpenTerminalRequest: openTerminalBody,
 };
 
 const OUTPUT_SCHEMAS: Record<string, z.ZodType> = {
@@ -137,6 +139,8 @@ const OUTPUT_SCHEMAS: Record<string, z.ZodType> = {
   HostJoinToken: hostJoinTokenSchema,
   Build: buildSchema,
   BuildPage: pageOf(buildSchema),
+  Terminal: terminalSchema,
+  TerminalList: terminalListSchema,
 };
 
 for (const kind of RESOURCE_KINDS) {
@@ -370,6 +374,39 @@ export const ROUTES: Record<string, Operation> = {
       headers: ['Location'],
     },
     problems: [400, 403, 404, 413, 415, 503],
+  },
+  [`GET ${WORKSPACE_ITEM}/terminals`]: {
+    summary: "List a workspace's terminal sessions",
+    description:
+      'Any member of the ecosystem (scope `read`); others get 404. Running and recently exited sessions in the workspace (oldest first, all in one page): title, command, started, last activity, viewers, and `socketPath` to attach (docs/terminal-protocol.md). Empty when the workspace has never run. 503 UNAVAILABLE when its host cannot be reached.',
+    tag: 'Workspaces',
+    query: noQuery,
+    success: { status: 200, description: 'The sessions.', schema: 'TerminalList' },
+    problems: [400, 404, 503],
+  },
+  [`POST ${WORKSPACE_ITEM}/terminals`]: {
+    summary: 'Open a terminal session',
+    description:
+      "For developers and owners of the ecosystem (scope `write`). Starts a process with a TTY in the running workspace's container (default: its login shell) owned by the caller, and answers 201 with the session and `Location`; connect to `socketPath` to use it. The session outlives sockets: it ends when its process exits, on DELETE, or after 30 minutes without viewers. Audited (`terminal.open`). 409 CONFLICT when the workspace is not running (or the host's session limit is reached); 503 UNAVAILABLE when its host cannot be reached.",
+    tag: 'Workspaces',
+    query: noQuery,
+    body: { schema: 'OpenTerminalRequest', mediaTypes: ['application/json'] },
+    success: {
+      status: 201,
+      description: 'The session.',
+      schema: 'Terminal',
+      headers: ['Location'],
+    },
+    problems: [400, 403, 404, 409, 413, 415, 503],
+  },
+  [`DELETE ${WORKSPACE_ITEM}/terminals/{id}`]: {
+    summary: 'End a terminal session',
+    description:
+      "For developers and owners of the ecosystem (scope `write`). Ends the session's process (SIGHUP, then SIGKILL after 2 s) and answers with the session as it ended; its sockets get the exit. Audited (`terminal.close`).",
+    tag: 'Workspaces',
+    query: noQuery,
+    success: { status: 200, description: 'The session as it ended.', schema: 'Terminal' },
+    problems: [400, 403, 404, 503],
   },
   [`GET ${WORKSPACE_ITEM}/builds`]: {
     summary: "List a workspace's builds",

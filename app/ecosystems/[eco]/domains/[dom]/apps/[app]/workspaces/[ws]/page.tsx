@@ -1,9 +1,10 @@
 // GET /ecosystems/{eco}/domains/{dom}/apps/{app}/workspaces/{ws} — one workspace: its runtime
 // state as its host reports it now (never a cached guess), where it runs, and start/stop for those
-// who may operate it (the actions authorise again).
+// who may operate it (the actions authorise again), and its terminal sessions.
 
 import { notFound } from 'next/navigation';
 import { Notice } from '@/components/notice';
+import { TerminalsPanel } from '@/components/terminal/terminals-panel';
 import { Time } from '@/components/time';
 import { isDnsLabel } from '@/lib/contracts/names';
 import { can } from '@/lib/domain/authorize';
@@ -113,6 +114,7 @@ export default async function WorkspacePage({ params }: WorkspaceProps) {
           <p className="muted">You can see this workspace but not start or stop it.</p>
         )}
       </section>
+      <TerminalsPanel apiPath={apiPath} mayOpen={mayOperate} running={state === 'running'} />
       <BuildPanel
         apiPath={apiPath}
         mayBuild={mayOperate}
