@@ -60,7 +60,12 @@ function servedRoutes(): Map<string, string> {
 
 /** The shared handler modules cut into their exported handlers (factories or constants), by name. */
 const SHARED_HANDLERS = new Map(
-  ['resource-handlers.ts', 'workspace-handlers.ts', 'build-handlers.ts'].flatMap((file) =>
+  [
+    'resource-handlers.ts',
+    'workspace-handlers.ts',
+    'build-handlers.ts',
+    'terminal-handlers.ts',
+  ].flatMap((file) =>
     readFileSync(path.join(ROOT, 'lib', 'http', file), 'utf8')
       .split(/(?=^export (?:function|const) )/m)
       .map((part) => [/^export (?:function|const) (\w+)/.exec(part)?.[1] ?? '', part] as const)
