@@ -29,8 +29,6 @@ interface Watched {
   retryAt: number;
   backoffMs: number;
   lastInfoAt: number;
-  /** When the current stream was opened: its first beat is not late before two intervals. */
-  openedAt?: Date;
   reconcileSoon?: NodeJS.Timeout;
 }
 
@@ -64,9 +62,6 @@ export function startHostMonitor(options: HostMonitorOptions): HostMonitor {
     const agent = await hosts.agentFor(host);
     const handle = agent.watch({ intervalMs: heartbeatMs });
     entry.handle = handle;
-    // Only a first connection gets the grace below; a reconnect after a failure must not make an
-    // unhealthy host look healthy before it actually beats.
-    if (!entry.liveness.streamError) entry.openedAt = new Date();
     handle.onEvent((event) => {
       if (event.type === 'heartbeat') {
         entry.liveness = {
@@ -121,15 +116,7 @@ export function startHostMonitor(options: HostMonitorOptions): HostMonitor {
     }
 
     let info = undefined;
-    // A stream opened moments ago (start-up, reconnect) has not had the chance to beat: judge its
-    // lateness from when it opened, so a healthy agent is never flagged while connecting.
-    const last = entry.liveness.lastHeartbeatAt;
-    const opened = entry.handle ? entry.openedAt : undefined;
-    const judged =
-      opened && (!last || opened > last)
-        ? { ...entry.liveness, lastHeartbeatAt: opened }
-        : entry.liveness;
-    const health = healthOf(judged, now, heartbeatMs);
+    const health = healthOf(entry.liveness, now, heartbeatMs);
     if (health.status === 'healthy' && Date.now() - entry.lastInfoAt > infoMs) {
       try {
         info = hostInfoRecord(await (await hosts.agentFor(host)).info());
