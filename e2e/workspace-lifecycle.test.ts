@@ -356,7 +356,7 @@ describe('agent loss and control-plane restarts', () => {
     await api.server.waitForOutput('reusing the local agent', 5000);
     expect(Number(readFileSync(files.pidFile, 'utf8'))).toBe(pid);
     const got = (await api.must('GET', wsPath('api', 'dev'), 200)).json<WorkspaceAnswer>();
-    expect(got.status.state).toBe('running');
+    expect(got.status.state, `${got.status.reason}\n${api.server.tail(40)}`).toBe('running');
   }, 90_000);
 
   it('deletes a workspace with its container and, when asked, its image', async () => {

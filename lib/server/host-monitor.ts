@@ -2,7 +2,7 @@
 // container events), health derived from it and stored when it changes, the agent's Info
 // refreshed now and then, and reconciliation of every host's workspaces on an interval and right
 // after a container event. Every replica may run it: all writes are idempotent.
-import { healthOf, type HostLiveness } from '@/lib/domain/runtime/host-health';
+import { healthOf, MISSED_INTERVALS, type HostLiveness } from '@/lib/domain/runtime/host-health';
 import { hostInfoRecord } from '@/lib/domain/runtime/host-info';
 import { reconcileHost } from '@/lib/domain/runtime/reconcile';
 import type { WatchHandle } from '@/lib/hosts/host-agent';
@@ -45,6 +45,7 @@ export function startHostMonitor(options: HostMonitorOptions): HostMonitor {
   const heartbeatMs = options.heartbeatMs ?? 2000;
   const reconcileMs = options.reconcileMs ?? 5000;
   const infoMs = options.infoMs ?? 30_000;
+  const firstBeatWaitMs = Math.max(MISSED_INTERVALS * heartbeatMs, 1000);
   const watched = new Map<string, Watched>();
   let lastReconcile = 0;
   let stopped = false;
@@ -58,12 +59,20 @@ export function startHostMonitor(options: HostMonitorOptions): HostMonitor {
     }
   };
 
+  // Resolves at the stream's first heartbeat (agents send one at once), its end, or after
+  // `firstBeatWaitMs`. Judging health before the first beat could arrive would call a freshly
+  // reached agent unhealthy from a heartbeat time stored by the previous control plane.
   const openWatch = async (host: HostRecord, entry: Watched) => {
     const agent = await hosts.agentFor(host);
     const handle = agent.watch({ intervalMs: heartbeatMs });
     entry.handle = handle;
+    let firstBeat!: () => void;
+    const heard = new Promise<void>((resolve) => (firstBeat = resolve));
+    const waitTimer = setTimeout(firstBeat, firstBeatWaitMs);
+    void handle.ended.then(firstBeat);
     handle.onEvent((event) => {
       if (event.type === 'heartbeat') {
+        firstBeat();
         entry.liveness = {
           lastHeartbeatAt: event.at,
           engineReachable: event.engineReachable,
@@ -86,6 +95,8 @@ export function startHostMonitor(options: HostMonitorOptions): HostMonitor {
       entry.backoffMs = Math.min(entry.backoffMs * 2, 10_000);
       hosts.forget(host.name);
     });
+    await heard;
+    clearTimeout(waitTimer);
   };
 
   const checkHost = async (host: HostRecord, now: Date) => {
@@ -153,6 +164,10 @@ export function startHostMonitor(options: HostMonitorOptions): HostMonitor {
   };
 
   const tick = async () => {
+    // Heartbeats that arrived while this process was busy (a page compile, a big response) sit
+    // unread in their sockets, and timers run before I/O is polled: let them be read first, or
+    // our own stall would be judged as the agent's silence.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const now = new Date();
     const all: HostRecord[] = [];
     let cursor: string | undefined;
