@@ -48,7 +48,9 @@ export async function applyYamlAction(
 ): Promise<ApplyState> {
   const ctx = await actionContext();
   if (!ctx) return UNAUTHENTICATED_STATE;
-  const raw = { yaml: String(formData.get('yaml') ?? ''), intent: formData.get('intent') };
+  // Browsers submit a textarea's line breaks as CRLF; the editor (and YAML) think in LF.
+  const yaml = String(formData.get('yaml') ?? '').replace(/\r\n?/g, '\n');
+  const raw = { yaml, intent: formData.get('intent') };
   const values = { yaml: raw.yaml, intent: typeof raw.intent === 'string' ? raw.intent : '' };
   const parsed = applySchema.safeParse(raw);
   if (!parsed.success) return invalidInput(parsed.error, values);
