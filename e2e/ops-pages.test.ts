@@ -359,3 +359,29 @@ describe('themes', () => {
     expect(problems).toEqual([]);
   }, 60_000);
 });
+
+describe('destructive actions elsewhere ask first', () => {
+  it('removes a member only after a confirmation naming them', async () => {
+    await admin.goto(`/ecosystems/${run}/members`);
+    const trigger = admin.getByRole('button', { name: `Remove ${VIEWER_EMAIL}` });
+    await trigger.click();
+    const dialog = admin.getByRole('alertdialog', {
+      name: `Remove ${VIEWER_EMAIL} from ${run}?`,
+    });
+    expect(await dialog.textContent()).toContain('loses the viewer role');
+    await admin.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await admin.getByRole('row').filter({ hasText: VIEWER_EMAIL }).count()).toBe(1);
+
+    await trigger.click();
+    await dialog.getByRole('button', { name: `Remove ${VIEWER_EMAIL}` }).click();
+    // The dialog closes once the removal is done (while it is open, the page behind is hidden
+    // from role queries, so wait for the dialog, not for the row).
+    await dialog.waitFor({ state: 'detached' });
+    expect(await admin.getByRole('row').filter({ hasText: VIEWER_EMAIL }).count()).toBe(0);
+    expect((await api.must('GET', `/api/v1/ecosystems/${run}/members`, 200)).text).not.toContain(
+      VIEWER_EMAIL,
+    );
+    expect(problems).toEqual([]);
+  }, 60_000);
+});
