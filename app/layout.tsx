@@ -1,10 +1,13 @@
 // Root layout: document shell and site header shared by every page. The header shows the signed-in
-// user's navigation (only the pages their role opens) and a sign-out button.
+// user's navigation (only the pages their role opens), the theme toggle and a sign-out button. The
+// chosen theme (cookie) is rendered as data-theme on <html>, so the first paint has its colours.
 
 import type { Metadata } from 'next';
+import { cookies } from 'next/headers';
 import { unstable_rethrow } from 'next/navigation';
 import type { ReactNode } from 'react';
 import { type HeaderLink, SiteHeader } from '@/components/site-header';
+import { parseTheme, type Theme, THEME_COOKIE, themeAttribute } from '@/components/theme';
 import type { Principal } from '@/lib/auth/principal';
 import { listMemberships } from '@/lib/domain/list-memberships';
 import { contextFor, csrfToken, currentPrincipal } from '@/lib/server/session';
@@ -22,8 +25,12 @@ export const metadata: Metadata = {
 async function linksFor(principal: Principal): Promise<HeaderLink[]> {
   const { user } = principal;
   if (user.mustChangePassword) return [];
-  const links: HeaderLink[] = [{ href: '/', label: 'Ecosystems' }];
-  links.push({ href: '/tokens', label: 'API tokens' });
+  const links: HeaderLink[] = [
+    { href: '/ecosystems', label: 'Ecosystems' },
+    { href: '/hosts', label: 'Hosts' },
+    { href: '/apply', label: 'Apply' },
+    { href: '/tokens', label: 'API tokens' },
+  ];
   if (user.isAdmin) {
     links.push({ href: '/users', label: 'Users' }, { href: '/audit', label: 'Audit log' });
   } else {
@@ -35,15 +42,16 @@ async function linksFor(principal: Principal): Promise<HeaderLink[]> {
   return links;
 }
 
-async function header() {
+async function header(theme: Theme) {
   try {
     const principal = await currentPrincipal();
-    if (!principal) return <SiteHeader />;
+    if (!principal) return <SiteHeader theme={theme} />;
     return (
       <SiteHeader
         user={{ name: principal.user.name, email: principal.user.email }}
         links={await linksFor(principal)}
         csrfToken={await csrfToken()}
+        theme={theme}
       />
     );
   } catch (error) {
@@ -58,15 +66,16 @@ async function header() {
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
       }),
     );
-    return <SiteHeader />;
+    return <SiteHeader theme={theme} />;
   }
 }
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
+  const theme = parseTheme((await cookies()).get(THEME_COOKIE)?.value);
   return (
-    <html lang="en">
+    <html lang="en" data-theme={themeAttribute(theme)}>
       <body>
-        {await header()}
+        {await header(theme)}
         <main>{children}</main>
       </body>
     </html>

@@ -1,11 +1,13 @@
-// The site header: the product name, the signed-in user's navigation and a sign-out button. The
-// sign-out is a plain form POST to next-auth's endpoint with its CSRF token, so it works without
-// JavaScript and returns to the sign-in page.
+// The site header: the product name, the signed-in user's navigation (current page marked), the
+// theme toggle and a sign-out button. The sign-out is a plain form POST to next-auth's endpoint
+// with its CSRF token, so it works without JavaScript and returns to the sign-in page. Everything
+// in it is a link or a button in document order, so Tab reaches each one.
 
-export interface HeaderLink {
-  href: string;
-  label: string;
-}
+import { type HeaderLink, SiteNav } from './site-nav';
+import type { Theme } from './theme';
+import { ThemeToggle } from './theme-toggle';
+
+export type { HeaderLink } from './site-nav';
 
 export interface HeaderUser {
   name: string;
@@ -16,10 +18,12 @@ export function SiteHeader({
   user,
   links = [],
   csrfToken,
+  theme = 'system',
 }: {
   user?: HeaderUser | undefined;
   links?: readonly HeaderLink[];
   csrfToken?: string | undefined;
+  theme?: Theme;
 }) {
   return (
     <header className="site-header">
@@ -27,16 +31,11 @@ export function SiteHeader({
         <a href="/" className="brand">
           DevOpsMaestro
         </a>
-        {user && (
-          <>
-            <nav aria-label="Main" className="site-nav">
-              {links.map((link) => (
-                <a key={link.href} href={link.href}>
-                  {link.label}
-                </a>
-              ))}
-            </nav>
-            <div className="site-user">
+        {user && <SiteNav links={links} />}
+        <div className="site-user">
+          <ThemeToggle initial={theme} />
+          {user && (
+            <>
               <a href="/account/password" title={user.email} className="user-name">
                 {user.name || user.email}
               </a>
@@ -45,9 +44,9 @@ export function SiteHeader({
                 <input type="hidden" name="callbackUrl" value="/signin" />
                 <button type="submit">Sign out</button>
               </form>
-            </div>
-          </>
-        )}
+            </>
+          )}
+        </div>
       </div>
     </header>
   );

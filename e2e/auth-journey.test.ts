@@ -300,6 +300,8 @@ describe('sign-in, users and access', () => {
     expect(await me.json()).toMatchObject({ user: { email: ADMIN.email }, scope: 'read' });
 
     await row.getByRole('button', { name: 'Revoke laptop CLI' }).click();
+    const confirm = admin.getByRole('alertdialog', { name: 'Revoke the token "laptop CLI"?' });
+    await confirm.getByRole('button', { name: 'Revoke laptop CLI' }).click();
     await row.getByText('revoked').waitFor();
     const after = await fetch(`${server.baseUrl}/api/v1/me`, {
       headers: { Authorization: `Bearer ${token}` },

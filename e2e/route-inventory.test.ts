@@ -686,7 +686,44 @@ const ACTIONS: Record<string, ActionRule> = {
     fields: () => ({ ecosystem: 'eco', domain: 'dom', app: 'app', workspace: 'ws' }),
     wrongRole: { as: 'viewer', refusedWith: 'FORBIDDEN' },
   },
+  // Hosts: administrators only (`hosts.manage`); an owner of an ecosystem is still refused.
+  'app/hosts/actions.ts#createHostAction': {
+    refusedWith: 'UNAUTHENTICATED',
+    fields: () => ({ name: 'from-nowhere', address: '', labels: 'zone=eu' }),
+    wrongRole: { as: 'owner', refusedWith: 'FORBIDDEN' },
+  },
+  'app/hosts/actions.ts#rotateJoinTokenAction': {
+    refusedWith: 'UNAUTHENTICATED',
+    fields: () => ({ host: 'host' }),
+    wrongRole: { as: 'owner', refusedWith: 'FORBIDDEN' },
+  },
+  'app/hosts/actions.ts#deleteHostAction': {
+    refusedWith: 'UNAUTHENTICATED',
+    fields: () => ({ host: 'host' }),
+    wrongRole: { as: 'owner', refusedWith: 'FORBIDDEN' },
+  },
+  // Apply authorises each object: a viewer may look at the YAML but changing it is refused, in a
+  // preview as in a real apply.
+  'app/apply/actions.ts#applyYamlAction': {
+    refusedWith: 'UNAUTHENTICATED',
+    fields: () => ({ yaml: CHANGED_WS_YAML, intent: 'apply' }),
+    wrongRole: { as: 'viewer', refusedWith: 'FORBIDDEN' },
+  },
 };
+
+/** The fixture workspace `ws` with a label it does not have: a change, whoever sends it. */
+const CHANGED_WS_YAML = [
+  'apiVersion: devopsmaestro.io/v1',
+  'kind: Workspace',
+  'metadata:',
+  '  name: ws',
+  '  ecosystem: eco',
+  '  domain: dom',
+  '  app: app',
+  '  labels:',
+  '    changed-by: inventory',
+  '',
+].join('\n');
 
 /** Pages anyone may see without signing in; every other page must send visitors to sign in. */
 const PUBLIC_PAGES: Record<string, string> = {

@@ -1,4 +1,5 @@
-// GET /audit — the audit log, newest first, filtered by ecosystem, action, source and time.
+// GET /audit — the audit log, newest first, filtered by ecosystem, actor (email), action, resource
+// (the start of the target, e.g. `workspace eco/dom/`), source and time; keyset pages.
 // Administrators see every event; owners the events of the ecosystems they own (listAudit
 // decides); everyone else is told the log is not theirs to read. The filters are a plain GET
 // form, so a filtered view is a link that can be shared.
@@ -20,7 +21,10 @@ interface AuditProps {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }
 
-type Filters = Record<'ecosystem' | 'action' | 'source' | 'since' | 'until', string>;
+type Filters = Record<
+  'ecosystem' | 'actor' | 'action' | 'target' | 'source' | 'since' | 'until',
+  string
+>;
 
 function single(value: string | string[] | undefined): string {
   return typeof value === 'string' ? value.trim() : '';
@@ -42,7 +46,9 @@ function toInput(filters: Filters, cursor: string | undefined): ListAuditInput {
     limit: PAGE_SIZE,
     ...(cursor && { cursor }),
     ...(filters.ecosystem && { ecosystem: filters.ecosystem }),
+    ...(filters.actor && { actorEmail: filters.actor }),
     ...(filters.action && { action: filters.action }),
+    ...(filters.target && { target: filters.target }),
     ...(source && { source }),
     ...(since && { since }),
     ...(until && { until }),
@@ -61,7 +67,9 @@ export default async function AuditPage({ searchParams }: AuditProps) {
   const params = await searchParams;
   const filters: Filters = {
     ecosystem: single(params.ecosystem),
+    actor: single(params.actor),
     action: single(params.action),
+    target: single(params.target),
     source: single(params.source),
     since: single(params.since),
     until: single(params.until),
@@ -113,10 +121,24 @@ export default async function AuditPage({ searchParams }: AuditProps) {
           placeholder="any"
         />
         <Field
+          label="Actor"
+          name="actor"
+          type="email"
+          defaultValue={filters.actor}
+          placeholder="email"
+        />
+        <Field
           label="Action"
           name="action"
           defaultValue={filters.action}
           placeholder="e.g. auth.sign_in"
+        />
+        <Field
+          label="Resource"
+          name="target"
+          defaultValue={filters.target}
+          placeholder="e.g. host local"
+          hint="The target, or how it starts."
         />
         <SelectField
           label="Source"
@@ -132,12 +154,20 @@ export default async function AuditPage({ searchParams }: AuditProps) {
         </div>
       </form>
       {page.items.length === 0 ? (
-        <Notice title="No events match.">
+        <Notice title={cursor ? 'No more events.' : 'No events match.'}>
           {cursor ? (
             <p>
               <a href={`/audit${query(filters)}`}>Back to the first page</a>
             </p>
-          ) : null}
+          ) : Object.values(filters).some(Boolean) ? (
+            <p>
+              Loosen the filters, or <a href="/audit">show the whole log</a>.
+            </p>
+          ) : (
+            <p>
+              Sign-ins and every change made through the dashboard, the API or the CLI appear here.
+            </p>
+          )}
         </Notice>
       ) : (
         <div className="table-wrap">

@@ -1,23 +1,28 @@
 'use client';
 
+// Revoking a token after a confirmation naming it: whatever uses it stops working at once.
+
 import { useActionState } from 'react';
 import type { ActionState } from '@/components/action-state';
-import { SubmitButton } from '@/components/submit-button';
+import { ConfirmDialog } from '@/components/confirm-dialog';
 import { revokeTokenAction } from './actions';
 
 export function RevokeTokenButton({ tokenId, name }: { tokenId: string; name: string }) {
   const [state, action] = useActionState<ActionState, FormData>(revokeTokenAction, {});
   return (
-    <form action={action} className="inline-form">
-      <input type="hidden" name="tokenId" value={tokenId} />
-      <SubmitButton className="danger" aria-label={`Revoke ${name}`}>
-        Revoke
-      </SubmitButton>
-      {state.ok === false && (
-        <span role="alert" className="inline-error">
-          {state.message}
-        </span>
-      )}
-    </form>
+    <ConfirmDialog
+      trigger="Revoke"
+      triggerLabel={`Revoke ${name}`}
+      title={`Revoke the token "${name}"?`}
+      confirmLabel={`Revoke ${name}`}
+      formAction={action}
+      state={state}
+      fields={{ tokenId }}
+    >
+      <p>
+        Scripts, CLIs and sockets using <strong>{name}</strong> are refused from now on (open
+        sockets are closed). This cannot be undone: create a new token to replace it.
+      </p>
+    </ConfirmDialog>
   );
 }

@@ -490,5 +490,27 @@ describe.each(DIALECTS)('identity use cases on %s', (dialect) => {
       });
       expect(byAction.items.map((e) => e.target)).toEqual(['domain audited/d1']);
     });
+
+    it("filters by the actor's email and by the start of the target", async () => {
+      const admin = world.ctx('admin');
+      const byEmail = await listAudit(admin, {
+        actorEmail: 'owner@example.com',
+        target: 'domain audited/',
+        limit: 500,
+      });
+      expect(byEmail.items.length).toBeGreaterThan(0);
+      expect(byEmail.items.every((e) => e.actor === 'owner@example.com')).toBe(true);
+      expect(byEmail.items.every((e) => e.target?.startsWith('domain audited/'))).toBe(true);
+      expect(byEmail.items.map((e) => e.action)).toContain('domain.update');
+      // Exact text, no wildcards: `%` and `_` match only themselves; case counts.
+      expect((await listAudit(admin, { target: 'domain %' })).items).toEqual([]);
+      expect((await listAudit(admin, { target: 'DOMAIN audited/' })).items).toEqual([]);
+      expect((await listAudit(admin, { actorEmail: 'nobody@example.com' })).items).toEqual([]);
+      // An owner's view stays within their ecosystems whatever the filters say.
+      const owned = await listAudit(world.ctx('owner'), { target: 'domain', limit: 500 });
+      expect(owned.items.every((e) => ['audited', 'platform'].includes(e.ecosystem ?? ''))).toBe(
+        true,
+      );
+    });
   });
 });

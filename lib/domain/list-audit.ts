@@ -13,7 +13,11 @@ export interface ListAuditInput extends ListOptions {
   /** Only events of this ecosystem. */
   ecosystem?: string;
   actorId?: string;
+  /** The acting user's email; an address nobody has matches nothing. */
+  actorEmail?: string;
   action?: string;
+  /** Events whose target starts with this (`workspace eco/dom/`, `host build-1`). */
+  target?: string;
   source?: AuditSource;
   since?: Date;
   until?: Date;
@@ -24,7 +28,8 @@ export async function listAudit(
   input: ListAuditInput = {},
 ): Promise<Page<AuditEvent>> {
   requireActive(ctx);
-  const { ecosystem, actorId, action, source, since, until, limit, cursor } = input;
+  const { ecosystem, actorEmail, action, target, source, since, until, limit, cursor } = input;
+  let { actorId } = input;
   let ecosystems: string[] | undefined;
   if (ecosystem !== undefined) {
     await authorize(ctx, 'audit.read', ecosystem);
@@ -41,10 +46,16 @@ export async function listAudit(
       );
     }
   }
+  if (actorEmail !== undefined) {
+    const actor = await ctx.store.users.findByEmail(actorEmail);
+    if (!actor || (actorId !== undefined && actorId !== actor.id)) return { items: [] };
+    actorId = actor.id;
+  }
   const filter: AuditFilter = {
     ...(ecosystems && { ecosystems }),
     ...(actorId !== undefined && { actorId }),
     ...(action !== undefined && { action }),
+    ...(target !== undefined && { targetPrefix: target }),
     ...(source !== undefined && { source }),
     ...(since !== undefined && { since }),
     ...(until !== undefined && { until }),

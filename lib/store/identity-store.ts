@@ -184,6 +184,8 @@ export interface AuditFilter {
   ecosystems?: string[];
   actorId?: string;
   action?: string;
+  /** Events whose target starts with this text (`workspace eco/`, `host build-1`), case as stored. */
+  targetPrefix?: string;
   source?: AuditSource;
   since?: Date;
   until?: Date;

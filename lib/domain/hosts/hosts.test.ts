@@ -20,6 +20,7 @@ import { requireService } from '@/lib/testing/test-env';
 import type { ActionContext } from '../action-context';
 import { auditCount, openWorld, outcome, type World } from '../test-fixtures';
 import { connectHost } from './connect-host';
+import { countHostWorkspaces } from './count-host-workspaces';
 import { createHost } from './create-host';
 import { deleteHost } from './delete-host';
 import { getHost } from './get-host';
@@ -300,6 +301,12 @@ describe.each(DIALECTS)('hosts on %s', (dialect) => {
       image: 'busybox',
       desired: 'running',
     });
+    // What the hosts page shows beside each host and in the delete confirmation; anyone may see it.
+    expect(await countHostWorkspaces(admin, ['edge-1', 'no-such-host'])).toEqual({
+      'edge-1': 1,
+      'no-such-host': 0,
+    });
+    expect(await countHostWorkspaces(world.ctx('viewer'), ['edge-1'])).toEqual({ 'edge-1': 1 });
     await expect(deleteHost(admin, 'edge-1')).rejects.toMatchObject({
       code: 'CONFLICT',
       message: expect.stringContaining('still has 1 workspace placed on it (placed/dom/app/ws)'),

@@ -508,6 +508,11 @@ export class SqlAuditStore extends SqlPart implements AuditStore {
     }
     if (filter.actorId !== undefined) conditions.push(sql`${a.actorId} = ${filter.actorId}`);
     if (filter.action !== undefined) conditions.push(sql`${a.action} = ${filter.action}`);
+    if (filter.targetPrefix !== undefined) {
+      // substr, not LIKE: no wildcards to escape, and case-sensitive on both dialects.
+      const prefix = filter.targetPrefix;
+      conditions.push(sql`substr(${a.target}, 1, ${prefix.length}) = ${prefix}`);
+    }
     if (filter.source !== undefined)
       conditions.push(sql`${a.source} = ${oneOf(filter.source, SOURCES, 'source')}`);
     if (filter.since !== undefined) conditions.push(sql`${a.time} >= ${this.time(filter.since)}`);

@@ -2,11 +2,15 @@
 
 import { useActionState } from 'react';
 import type { ActionState } from '@/components/action-state';
+import { ConfirmDialog } from '@/components/confirm-dialog';
 import { SubmitButton } from '@/components/submit-button';
 import { changeRoleAction, removeMemberAction } from './actions';
 import { ROLE_OPTIONS } from './roles';
 
-/** Change one member's role or remove them; a refusal is shown in the row. */
+/**
+ * Change one member's role (a refusal is shown in the row) or remove them after a confirmation
+ * naming them (a refusal is shown in the dialog).
+ */
 export function MemberControls({
   ecosystem,
   userId,
@@ -20,7 +24,7 @@ export function MemberControls({
 }) {
   const [changed, change] = useActionState<ActionState, FormData>(changeRoleAction, {});
   const [removed, remove] = useActionState<ActionState, FormData>(removeMemberAction, {});
-  const refusal = [changed, removed].find((state) => state.ok === false);
+  const refusal = changed.ok === false ? changed : undefined;
   const selectId = `role-${userId}`;
   return (
     <>
@@ -41,13 +45,21 @@ export function MemberControls({
           Change role
         </SubmitButton>
       </form>
-      <form action={remove} className="inline-form">
-        <input type="hidden" name="ecosystem" value={ecosystem} />
-        <input type="hidden" name="userId" value={userId} />
-        <SubmitButton className="danger" aria-label={`Remove ${email}`}>
-          Remove
-        </SubmitButton>
-      </form>
+      <ConfirmDialog
+        trigger="Remove"
+        triggerLabel={`Remove ${email}`}
+        title={`Remove ${email} from ${ecosystem}?`}
+        confirmLabel={`Remove ${email}`}
+        formAction={remove}
+        state={removed}
+        fields={{ ecosystem, userId }}
+      >
+        <p>
+          <strong>{email}</strong> loses the {role} role in <strong>{ecosystem}</strong> and no
+          longer sees it (administrators still do). Their account, tokens and the workspaces they
+          created stay; add them again to give the access back.
+        </p>
+      </ConfirmDialog>
       {refusal && (
         <span role="alert" className="inline-error">
           {refusal.message}
