@@ -12,6 +12,10 @@ const nextConfig = {
   typescript: { ignoreBuildErrors: true },
   poweredByHeader: false,
   reactStrictMode: true,
+  // The YAML page's apply action takes what `POST /api/v1/apply` takes (4 MiB of manifests), plus
+  // room for the form's other fields; Next's default of 1 MB would refuse a large paste with its
+  // own error instead of ours.
+  experimental: { serverActions: { bodySizeLimit: '5mb' } },
 };
 
 export default nextConfig;
