@@ -171,7 +171,7 @@ export function DeleteObjectControl({
   name: string;
   /** What goes with it, in words: "2 domains, 5 apps and 9 workspaces". Empty when nothing. */
   removes: string;
-  /** How many workspaces (and so possible containers) are deleted, this one included. */
+  /** How many workspaces (and so possible containers) go with it; for a workspace, 1 when it has a container. */
   workspaces: number;
 }) {
   const [state, action] = useActionState(deleteObjectAction, initialActionState);
@@ -195,10 +195,9 @@ export function DeleteObjectControl({
           </p>
           {workspaces > 0 && (
             <p>
-              The containers of{' '}
-              {workspaces === 1 ? 'this workspace' : `these ${workspaces} workspaces`} are stopped
-              and removed from their hosts first. Their images and source volumes are kept unless
-              you tick below.
+              {level === 'workspace'
+                ? 'Its container is stopped and removed from its host first; its image and source volume are kept unless you tick below.'
+                : `Any containers of ${workspaces === 1 ? 'its workspace' : `its ${workspaces} workspaces`} are stopped and removed from their hosts first; their images and source volumes are kept unless you tick below.`}
             </p>
           )}
         </>
