@@ -283,6 +283,49 @@ describe('the resource pages', () => {
     expect(stored.spec).toMatchObject({ path: path.join(root, 'api'), language: { name: 'go' } });
     await admin.reload();
     expect(await admin.getByTestId('object-facts').textContent()).toContain('The public API');
+
+    // Someone changes the app after the form was shown: the form's save is refused, not merged.
+    await api.must('PATCH', `/api/v1${appPath}`, 200, {
+      json: { metadata: { labels: { tier: 'edge' } } },
+      contentType: 'application/merge-patch+json',
+    });
+    await edit.getByLabel('Description').fill('Overwriting blindly');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await admin.getByRole('alert').filter({ hasText: 'Someone else changed this app' }).waitFor();
+    const now = await store.apps.get({ ecosystem: run, domain: 'web', name: 'api' });
+    expect(now.labels).toEqual({ tier: 'edge' });
+    expect(now.annotations.description).toBe('The public API');
+    await admin.reload();
+    expect(await admin.getByTestId('object-facts').textContent()).toContain('tier=edge');
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('pages through a long list with keyset cursors', async () => {
+    const many = `${run}-many`;
+    await store.ecosystems.create({}, { name: many });
+    for (let i = 0; i < 51; i++) {
+      await store.domains.create({ ecosystem: many }, { name: `d${String(i).padStart(2, '0')}` });
+    }
+    await admin.goto(`/ecosystems/${many}`);
+    const list = admin.getByRole('list', { name: 'Domains' });
+    expect(await list.getByRole('listitem').count()).toBe(50);
+    expect(await admin.getByTestId('count-domain').textContent()).toBe('51');
+    const pager = admin.getByRole('navigation', { name: 'Pages of domains' });
+    expect(await pager.getByRole('link', { name: 'First page' }).count()).toBe(0);
+    await Promise.all([
+      admin.waitForURL((url) => url.searchParams.has('cursor')),
+      pager.getByRole('link', { name: 'Next page' }).click(),
+    ]);
+    expect(await list.getByRole('listitem').allTextContents()).toEqual([
+      expect.stringContaining('d50'),
+    ]);
+    expect(await pager.getByRole('link', { name: 'Next page' }).count()).toBe(0);
+    await Promise.all([
+      admin.waitForURL((url) => !url.searchParams.has('cursor')),
+      pager.getByRole('link', { name: 'First page' }).click(),
+    ]);
+    expect(await list.getByRole('listitem').first().textContent()).toContain('d00');
+    await store.ecosystems.delete({ name: many }, { cascade: true });
     expect(problems).toEqual([]);
   }, 60_000);
 
@@ -291,7 +334,7 @@ describe('the resource pages', () => {
     await store.memberships.set(run, vic!.id, 'viewer');
     await signIn(viewer, VIEWER.email, VIEWER.password);
     const main = viewer.locator('main');
-    for (const page of ['/ecosystems', ecoPath, domPath, appPath]) {
+    for (const page of ['/ecosystems', ecoPath, domPath, `${appPath}/workspaces/dev`, appPath]) {
       await viewer.goto(page, { waitUntil: 'networkidle' });
       expect(await viewer.getByRole('heading', { level: 1 }).count()).toBe(1);
       expect(await main.locator('form').count(), `forms on ${page}`).toBe(0);

@@ -14,7 +14,7 @@ import { createResource } from '@/lib/domain/create-resource';
 import { getObject } from '@/lib/domain/get-object';
 import { patchResource } from '@/lib/domain/patch-resource';
 import { deleteWithRuntime } from '@/lib/domain/runtime/delete-with-runtime';
-import { isAppError } from '@/lib/errors';
+import { hasErrorCode, isAppError } from '@/lib/errors';
 import {
   actionContext,
   actionFailure,
@@ -151,6 +151,14 @@ export async function updateObjectAction(
       expectedVersion: version.data,
     });
   } catch (error) {
+    if (hasErrorCode(error, 'CONFLICT')) {
+      return {
+        ok: false,
+        code: 'CONFLICT',
+        message: `Someone else changed this ${LEVEL_WORDS[level].one} after this page was loaded. Reload the page to see their change, then make yours again.`,
+        values,
+      };
+    }
     return failure(level, error, values);
   }
   revalidatePath(objectPagePath(level, key));
