@@ -79,7 +79,12 @@ function failure(level: Level, error: unknown, values: FormValues): ActionState 
       if (field) fields[path] = field;
     }
   }
-  return actionFailure(error, { values, fields });
+  const state = actionFailure(error, { values, fields });
+  // When every problem sits beside its field, the contract's summary (with manifest paths) would
+  // only repeat them in words the form does not use.
+  const allBesideFields =
+    isAppError(error) && error.errors.length > 0 && error.errors.every((e) => fields[e.path]);
+  return allBesideFields ? { ...state, message: 'Check the highlighted fields.' } : state;
 }
 
 function labelsOrRefusal(
