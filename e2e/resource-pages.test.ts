@@ -218,6 +218,13 @@ describe('the resource pages', () => {
     await submitAndGo(admin, 'Create app', appPath);
     expect(await admin.getByTestId('object-facts').textContent()).toContain(path.join(root, 'api'));
     await admin.getByTestId('empty-workspace').waitFor();
+    // The lists above say what each entry holds.
+    await admin.goto('/ecosystems');
+    expect(await admin.getByTestId(`counts-${run}`).textContent()).toBe(
+      '1 domain · 1 app · 0 workspaces',
+    );
+    await admin.goto(ecoPath);
+    expect(await admin.getByTestId('counts-web').textContent()).toBe('1 app · 0 workspaces');
     expect(problems).toEqual([]);
   }, 120_000);
 

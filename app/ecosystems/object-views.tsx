@@ -82,6 +82,13 @@ export function removesText(counts: Partial<Record<Level, number>>): string {
   return `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 }
 
+/** "2 domains · 1 app · 0 workspaces": every level, zeros included (they say "empty"). */
+export function countsText(counts: Partial<Record<Level, number>>): string {
+  return (Object.entries(counts) as [Level, number][])
+    .map(([level, n]) => `${n} ${n === 1 ? LEVEL_WORDS[level].one : LEVEL_WORDS[level].many}`)
+    .join(' · ');
+}
+
 /** One page of child objects as links, or what to do when there are none. */
 export function ChildList({
   level,
@@ -90,9 +97,12 @@ export function ChildList({
   cursor,
   nextCursor,
   empty,
+  counts,
 }: {
   level: Level;
   items: StoredObject[];
+  /** What lies below each item, by id (from one batched count). */
+  counts?: Record<string, Partial<Record<Level, number>>>;
   basePath: string;
   cursor?: string | undefined;
   nextCursor?: string | undefined;
@@ -115,6 +125,11 @@ export function ChildList({
               <Link href={objectPagePath(level, object)} className="item-name">
                 {object.name}
               </Link>
+              {counts?.[object.id] && (
+                <span className="item-meta" data-testid={`counts-${object.name}`}>
+                  {countsText(counts[object.id]!)}
+                </span>
+              )}
               <span className="item-meta muted">
                 Created <Time value={object.createdAt} />
               </span>

@@ -3,6 +3,7 @@
 
 import { Breadcrumbs } from '@/components/breadcrumbs';
 import { can } from '@/lib/domain/authorize';
+import { countBelowEach } from '@/lib/domain/count-below';
 import { listEcosystems } from '@/lib/domain/list-ecosystems';
 import { hasErrorCode } from '@/lib/errors';
 import { contextFor, requirePrincipal } from '@/lib/server/session';
@@ -34,6 +35,7 @@ export default async function EcosystemsPage({ searchParams }: EcosystemsProps) 
     if (hasErrorCode(error, 'UNAVAILABLE')) return <DatabaseDown />;
     throw error;
   }
+  const counts = await countBelowEach(ctx, 'ecosystem', page.items);
   const mayCreate = await can(ctx, 'ecosystem.create');
 
   return (
@@ -52,6 +54,7 @@ export default async function EcosystemsPage({ searchParams }: EcosystemsProps) 
           basePath={BASE}
           cursor={cursor}
           nextCursor={page.nextCursor}
+          counts={counts}
           empty={
             mayCreate ? (
               <p>

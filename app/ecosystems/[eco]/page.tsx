@@ -7,7 +7,7 @@ import { notFound } from 'next/navigation';
 import { Breadcrumbs } from '@/components/breadcrumbs';
 import { isDnsLabel } from '@/lib/contracts/names';
 import { allowedActions } from '@/lib/domain/authorize';
-import { countBelow } from '@/lib/domain/count-below';
+import { countBelow, countBelowEach } from '@/lib/domain/count-below';
 import { getObject } from '@/lib/domain/get-object';
 import { listObjects } from '@/lib/domain/list-objects';
 import { hasErrorCode } from '@/lib/errors';
@@ -61,6 +61,7 @@ export default async function EcosystemPage({ params, searchParams }: EcosystemP
     if (hasErrorCode(error, 'UNAVAILABLE')) return <DatabaseDown />;
     throw error;
   }
+  const childCounts = await countBelowEach(ctx, 'domain', domains.items);
   const allowed = new Set(await allowedActions(ctx, eco));
   const mayEdit = allowed.has('ecosystem.update');
   const mayDelete = allowed.has('ecosystem.delete');
@@ -86,6 +87,7 @@ export default async function EcosystemPage({ params, searchParams }: EcosystemP
           basePath={path}
           cursor={cursor}
           nextCursor={domains.nextCursor}
+          counts={childCounts}
           empty={
             mayCreateDomain ? (
               <p>A domain groups related apps (a team or a bounded context). Create one below.</p>

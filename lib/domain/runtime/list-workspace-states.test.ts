@@ -13,6 +13,7 @@ import type { UserRecord } from '@/lib/store/identity-store';
 import { createPostgresDatabase, DIALECTS, type Dialect } from '@/lib/testing/test-stores';
 import { PROJECT_ROOT } from '@/lib/testing/server-process';
 import { sessionPrincipal } from '../test-fixtures';
+import { countBelowEach } from '../count-below';
 import { listWorkspaceStates } from './list-workspace-states';
 
 interface CountingStore {
@@ -128,6 +129,22 @@ describe.each(DIALECTS)('the workspace list [%s]', (dialect) => {
     expect(page.items[1]!.placement).toBeUndefined();
     return count;
   }
+
+  it('counts what lies below a page of apps with the same queries for one app as for two', async () => {
+    const ctx = { store: counting.store, principal: sessionPrincipal(viewer) };
+    const apps = (await counting.store.apps.list({ ecosystem: 'eco', domain: 'dom' })).items;
+    counting.queries.length = 0;
+    const one = await countBelowEach(ctx, 'app', apps.slice(0, 1));
+    const forOne = counting.queries.length;
+    counting.queries.length = 0;
+    const both = await countBelowEach(ctx, 'app', apps);
+    expect(counting.queries.length).toBe(forOne);
+    // The membership check and one grouped count per level below.
+    expect(forOne).toBe(2);
+    const byName = Object.fromEntries(apps.map((a) => [a.name, both[a.id]]));
+    expect(byName).toEqual({ 'app-3': { workspace: 3 }, 'app-30': { workspace: 30 } });
+    expect(Object.values(one)).toEqual([{ workspace: apps[0]!.name === 'app-3' ? 3 : 30 }]);
+  });
 
   it('makes as many queries for 30 workspaces as for 3', async () => {
     for (const user of [admin, viewer]) {

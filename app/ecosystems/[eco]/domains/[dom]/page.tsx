@@ -6,7 +6,7 @@ import { notFound } from 'next/navigation';
 import { Breadcrumbs } from '@/components/breadcrumbs';
 import { isDnsLabel } from '@/lib/contracts/names';
 import { allowedActions } from '@/lib/domain/authorize';
-import { countBelow } from '@/lib/domain/count-below';
+import { countBelow, countBelowEach } from '@/lib/domain/count-below';
 import { getObject } from '@/lib/domain/get-object';
 import { listObjects } from '@/lib/domain/list-objects';
 import { hasErrorCode } from '@/lib/errors';
@@ -60,6 +60,7 @@ export default async function DomainPage({ params, searchParams }: DomainProps) 
     if (hasErrorCode(error, 'UNAVAILABLE')) return <DatabaseDown />;
     throw error;
   }
+  const childCounts = await countBelowEach(ctx, 'app', apps.items);
   const allowed = new Set(await allowedActions(ctx, eco));
   const mayWriteDomain = allowed.has('domain.write');
   const mayCreateApp = allowed.has('app.write');
@@ -89,6 +90,7 @@ export default async function DomainPage({ params, searchParams }: DomainProps) 
           basePath={path}
           cursor={cursor}
           nextCursor={apps.nextCursor}
+          counts={childCounts}
           empty={
             mayCreateApp ? (
               <p>
