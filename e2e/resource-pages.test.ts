@@ -229,6 +229,7 @@ describe('the resource pages', () => {
   }, 120_000);
 
   it('creates workspaces and lists them with their reconciled states', async () => {
+    await admin.goto(appPath);
     const wsForm = admin.getByRole('form', { name: 'Create workspace' });
     await wsForm.getByLabel('Name').fill('dev');
     await wsForm.getByLabel('Ready image').fill(image);
