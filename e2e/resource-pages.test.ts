@@ -29,6 +29,7 @@ import { dockerConnection, launchChromium, requireBaseImage } from '@/lib/testin
 const SHOTS = path.join(PROJECT_ROOT, 'test-results', 'resource-pages');
 const run = `rp${process.pid.toString(36)}${Date.now().toString(36)}`;
 const VIEWER = { email: 'vic@resource-pages.test', password: 'vic reads but never writes' };
+const DEVELOPER = { email: 'dee@resource-pages.test', password: 'dee writes apps only' };
 
 let api: ApiServer;
 let store: DataStore;
@@ -137,6 +138,11 @@ beforeAll(async () => {
     email: VIEWER.email,
     name: 'Vic Viewer',
     passwordHash: await hashPassword(VIEWER.password),
+  });
+  await store.users.create({
+    email: DEVELOPER.email,
+    name: 'Dee Developer',
+    passwordHash: await hashPassword(DEVELOPER.password),
   });
 
   browser = await launchChromium();
@@ -380,6 +386,31 @@ describe('the resource pages', () => {
     expect(after.annotations.description).toBe('The public API, v2');
     expect(problems).toEqual([]);
   }, 90_000);
+
+  it('shows a developer the controls of apps and workspaces, not of the domain or ecosystem', async () => {
+    const dee = await store.users.findByEmail(DEVELOPER.email);
+    await store.memberships.set(run, dee!.id, 'developer');
+    const context = await browser.newContext({ baseURL: api.baseUrl });
+    const developer = watch(await context.newPage(), 'developer');
+    try {
+      await signIn(developer, DEVELOPER.email, DEVELOPER.password);
+      const forms = async (page: string) => {
+        await developer.goto(page, { waitUntil: 'networkidle' });
+        return developer
+          .locator('main form')
+          .evaluateAll((all) => all.map((f) => f.getAttribute('aria-label')));
+      };
+      expect(await forms(ecoPath)).toEqual([]);
+      expect(await developer.getByRole('button', { name: 'Delete ecosystem' }).count()).toBe(0);
+      expect(await forms(domPath)).toEqual(['Create app']);
+      expect(await developer.getByRole('button', { name: 'Delete domain' }).count()).toBe(0);
+      expect(await forms(appPath)).toEqual(['Create workspace', 'Edit app']);
+      expect(await developer.getByRole('button', { name: 'Delete app' }).count()).toBe(1);
+    } finally {
+      await context.close();
+    }
+    expect(problems).toEqual([]);
+  }, 60_000);
 
   it('deletes a workspace and then the ecosystem through the confirmation dialog', async () => {
     await admin.goto(`${appPath}/workspaces/idle`);

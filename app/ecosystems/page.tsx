@@ -27,15 +27,15 @@ export default async function EcosystemsPage({ searchParams }: EcosystemsProps) 
   const ctx = await contextFor(principal);
   const crumbs = <Breadcrumbs trail={[{ label: 'Ecosystems' }]} />;
 
-  let page;
+  let page, counts;
   try {
     page = await listEcosystems(ctx, { limit: PAGE_SIZE, ...(cursor && { cursor }) });
+    counts = await countBelowEach(ctx, 'ecosystem', page.items);
   } catch (error) {
     if (cursor && hasErrorCode(error, 'INVALID')) return <StaleCursor basePath={BASE} />;
     if (hasErrorCode(error, 'UNAVAILABLE')) return <DatabaseDown />;
     throw error;
   }
-  const counts = await countBelowEach(ctx, 'ecosystem', page.items);
   const mayCreate = await can(ctx, 'ecosystem.create');
 
   return (

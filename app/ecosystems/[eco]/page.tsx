@@ -45,7 +45,7 @@ export default async function EcosystemPage({ params, searchParams }: EcosystemP
   const ctx = await contextFor(principal);
   const key = { name: eco };
 
-  let ecosystem, counts, domains;
+  let ecosystem, counts, domains, childCounts;
   try {
     ecosystem = await getObject(ctx, { level: 'ecosystem', key });
     counts = await countBelow(ctx, { level: 'ecosystem', key });
@@ -55,13 +55,13 @@ export default async function EcosystemPage({ params, searchParams }: EcosystemP
       limit: PAGE_SIZE,
       ...(cursor && { cursor }),
     });
+    childCounts = await countBelowEach(ctx, 'domain', domains.items);
   } catch (error) {
     if (hasErrorCode(error, 'NOT_FOUND')) notFound();
     if (cursor && hasErrorCode(error, 'INVALID')) return <StaleCursor basePath={path} />;
     if (hasErrorCode(error, 'UNAVAILABLE')) return <DatabaseDown />;
     throw error;
   }
-  const childCounts = await countBelowEach(ctx, 'domain', domains.items);
   const allowed = new Set(await allowedActions(ctx, eco));
   const mayEdit = allowed.has('ecosystem.update');
   const mayDelete = allowed.has('ecosystem.delete');

@@ -44,7 +44,7 @@ export default async function DomainPage({ params, searchParams }: DomainProps) 
   const ctx = await contextFor(principal);
   const key = { ecosystem: eco, name: dom };
 
-  let domain, counts, apps;
+  let domain, counts, apps, childCounts;
   try {
     domain = await getObject(ctx, { level: 'domain', key });
     counts = await countBelow(ctx, { level: 'domain', key });
@@ -54,13 +54,13 @@ export default async function DomainPage({ params, searchParams }: DomainProps) 
       limit: PAGE_SIZE,
       ...(cursor && { cursor }),
     });
+    childCounts = await countBelowEach(ctx, 'app', apps.items);
   } catch (error) {
     if (hasErrorCode(error, 'NOT_FOUND')) notFound();
     if (cursor && hasErrorCode(error, 'INVALID')) return <StaleCursor basePath={path} />;
     if (hasErrorCode(error, 'UNAVAILABLE')) return <DatabaseDown />;
     throw error;
   }
-  const childCounts = await countBelowEach(ctx, 'app', apps.items);
   const allowed = new Set(await allowedActions(ctx, eco));
   const mayWriteDomain = allowed.has('domain.write');
   const mayCreateApp = allowed.has('app.write');
