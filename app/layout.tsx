@@ -12,6 +12,7 @@ import type { Principal } from '@/lib/auth/principal';
 import { listMemberships } from '@/lib/domain/list-memberships';
 import { contextFor, csrfToken, currentPrincipal } from '@/lib/server/session';
 import './globals.css';
+import './styles/resources.css';
 
 // Every page depends on who is signed in; none is prerendered at build time.
 export const dynamic = 'force-dynamic';

@@ -47,7 +47,10 @@ export default async function HomePage({ searchParams }: HomeProps) {
 
   return (
     <>
-      <h1>Ecosystems</h1>
+      <div className="page-header">
+        <h1>Ecosystems</h1>
+        <Link href="/ecosystems">Manage ecosystems</Link>
+      </div>
       {password === 'changed' && (
         <p role="status" className="notice">
           Your password was changed. Your other browser sessions were signed out.
@@ -80,7 +83,9 @@ function EcosystemRow({ ecosystem }: { ecosystem: StoredObject }) {
   return (
     <li>
       <div className="item-title">
-        <span className="item-name">{ecosystem.name}</span>
+        <Link href={`/ecosystems/${ecosystem.name}`} className="item-name">
+          {ecosystem.name}
+        </Link>
         <a href={`/ecosystems/${ecosystem.name}/members`} className="item-link">
           Members<span className="visually-hidden"> of {ecosystem.name}</span>
         </a>
@@ -121,8 +126,8 @@ function EmptyState({ admin }: { admin: boolean }) {
       </p>
       {admin ? (
         <p className="muted">
-          Creating them, on this page and with <code>POST /api/v1/ecosystems</code>, arrives in the
-          next release; then give people roles in them from each ecosystem&apos;s members page.
+          Create the first one on the <Link href="/ecosystems">ecosystems page</Link> (or with{' '}
+          <code>POST /api/v1/ecosystems</code>), then give people roles in it from its members page.
         </p>
       ) : (
         <p className="muted">

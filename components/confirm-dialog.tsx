@@ -1,71 +1,80 @@
 'use client';
 
-// A confirmation before a destructive action (Radix AlertDialog: focus moves into the dialog and
-// back to the trigger, Escape and Cancel close it, the page behind is inert). The title and
-// description name what will be removed. Confirming submits a form to the given action; the
-// dialog stays open while it runs and shows a refusal in place, and closes once it succeeded.
+// A destructive action behind a confirmation (Radix AlertDialog: focus is trapped in the dialog,
+// Escape and Cancel close it, and Cancel has the focus first so Enter never deletes by accident).
+// The dialog holds the form itself, so the caller's options (checkboxes) are submitted with it,
+// and the outcome of a refused action is shown inside it, where the user is looking; a success
+// closes it (when the page stays, e.g. after revoking a token).
 
 import * as AlertDialog from '@radix-ui/react-alert-dialog';
 import { type ReactNode, useEffect, useState } from 'react';
 import type { ActionState } from './action-state';
+import { FormMessage } from './form-message';
 import { SubmitButton } from './submit-button';
 
-export function ConfirmDialog({
-  trigger,
-  triggerLabel,
-  title,
-  children,
-  confirmLabel,
-  formAction,
-  state,
-  fields,
-}: {
-  /** The trigger button's text, e.g. "Delete". */
-  trigger: ReactNode;
-  /** The trigger's accessible name when its text alone is ambiguous ("Delete host build-1"). */
-  triggerLabel?: string;
+export interface ConfirmDialogProps {
+  /** The button that opens the dialog, e.g. "Delete ecosystem". */
+  triggerLabel: string;
+  /** The trigger's accessible name when its text alone is ambiguous in a list ("Delete host b1"). */
+  triggerAriaLabel?: string;
   title: ReactNode;
-  /** What exactly will happen, naming the object and what goes with it. */
-  children: ReactNode;
+  /** What will be removed, in words and numbers. */
+  description: ReactNode;
   confirmLabel: string;
-  formAction: (formData: FormData) => void;
-  /** The action's last answer: success closes the dialog, a refusal is shown in it. */
+  /** The form's action (from useActionState) and its last result. */
+  action: (formData: FormData) => void;
   state: ActionState;
-  /** Hidden form fields identifying the object. */
-  fields: Record<string, string>;
-}) {
+  /** Hidden fields naming the target. */
+  hidden: Record<string, string>;
+  /** Options submitted with the confirmation. */
+  children?: ReactNode;
+  testId?: string;
+}
+
+export function ConfirmDialog({
+  triggerLabel,
+  triggerAriaLabel,
+  title,
+  description,
+  confirmLabel,
+  action,
+  state,
+  hidden,
+  children,
+  testId,
+}: ConfirmDialogProps) {
   const [open, setOpen] = useState(false);
   useEffect(() => {
     if (state.ok) setOpen(false);
   }, [state]);
-
   return (
     <AlertDialog.Root open={open} onOpenChange={setOpen}>
       <AlertDialog.Trigger asChild>
-        <button type="button" className="danger" aria-label={triggerLabel}>
-          {trigger}
+        <button type="button" className="danger" aria-label={triggerAriaLabel}>
+          {triggerLabel}
         </button>
       </AlertDialog.Trigger>
       <AlertDialog.Portal>
         <AlertDialog.Overlay className="dialog-overlay" />
-        <AlertDialog.Content className="dialog">
+        <AlertDialog.Content className="dialog" data-testid={testId}>
           <AlertDialog.Title className="dialog-title">{title}</AlertDialog.Title>
           <AlertDialog.Description asChild>
-            <div className="dialog-description">{children}</div>
+            <div className="dialog-description">{description}</div>
           </AlertDialog.Description>
-          <form action={formAction} className="dialog-actions">
-            {Object.entries(fields).map(([name, value]) => (
+          <form action={action} className="form">
+            {Object.entries(hidden).map(([name, value]) => (
               <input key={name} type="hidden" name={name} value={value} />
             ))}
-            {state.ok === false && state.message && (
-              <p role="alert" className="form-message error">
-                {state.message}
-              </p>
-            )}
-            <AlertDialog.Cancel asChild>
-              <button type="button">Cancel</button>
-            </AlertDialog.Cancel>
-            <SubmitButton className="primary danger-fill">{confirmLabel}</SubmitButton>
+            {children}
+            <FormMessage state={state} />
+            <div className="form-actions">
+              <AlertDialog.Cancel asChild>
+                <button type="button" className="secondary">
+                  Cancel
+                </button>
+              </AlertDialog.Cancel>
+              <SubmitButton className="danger">{confirmLabel}</SubmitButton>
+            </div>
           </form>
         </AlertDialog.Content>
       </AlertDialog.Portal>

@@ -1,7 +1,12 @@
 // Labelled form controls with their error beside them: the input points at its hint and error
 // (aria-describedby) and says when it is invalid, so screen readers announce both.
 
-import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from 'react';
+import type {
+  InputHTMLAttributes,
+  ReactNode,
+  SelectHTMLAttributes,
+  TextareaHTMLAttributes,
+} from 'react';
 
 interface Described {
   /** Shown under the label; says what is expected. */
@@ -116,6 +121,30 @@ export function CheckboxField({ label, name, id, hint, error, ...input }: Checkb
         {...input}
       />
       <label htmlFor={inputId}>{label}</label>
+      <Messages id={inputId} hint={hint} error={error} />
+    </div>
+  );
+}
+
+export type TextAreaFieldProps = Described &
+  Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'id' | 'name'> & {
+    label: ReactNode;
+    name: string;
+    id?: string;
+  };
+
+export function TextAreaField({ label, name, id, hint, error, ...textarea }: TextAreaFieldProps) {
+  const inputId = id ?? `field-${name}`;
+  return (
+    <div className="field">
+      <label htmlFor={inputId}>{label}</label>
+      <textarea
+        id={inputId}
+        name={name}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(inputId, hint, error)}
+        {...textarea}
+      />
       <Messages id={inputId} hint={hint} error={error} />
     </div>
   );

@@ -709,6 +709,30 @@ const ACTIONS: Record<string, ActionRule> = {
     fields: () => ({ yaml: CHANGED_WS_YAML, intent: 'apply' }),
     wrongRole: { as: 'viewer', refusedWith: 'FORBIDDEN' },
   },
+  // The hierarchy pages' create/edit/delete (one action per verb, the level in the form). The
+  // use cases authorise: a viewer of `eco` is refused before anything is checked or written.
+  'app/ecosystems/actions.ts#createObjectAction': {
+    refusedWith: 'UNAUTHENTICATED',
+    fields: (fx) => ({ level: 'domain', ecosystem: 'eco', name: fx.uniqueName('dom') }),
+    wrongRole: { as: 'viewer', refusedWith: 'FORBIDDEN' },
+  },
+  'app/ecosystems/actions.ts#updateObjectAction': {
+    refusedWith: 'UNAUTHENTICATED',
+    fields: () => ({
+      level: 'domain',
+      ecosystem: 'eco',
+      name: 'dom',
+      version: '1',
+      description: 'changed by a form',
+      labels: '',
+    }),
+    wrongRole: { as: 'viewer', refusedWith: 'FORBIDDEN' },
+  },
+  'app/ecosystems/actions.ts#deleteObjectAction': {
+    refusedWith: 'UNAUTHENTICATED',
+    fields: () => ({ level: 'domain', ecosystem: 'eco', name: 'dom' }),
+    wrongRole: { as: 'viewer', refusedWith: 'FORBIDDEN' },
+  },
 };
 
 /** The fixture workspace `ws` with a label it does not have: a change, whoever sends it. */

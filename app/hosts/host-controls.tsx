@@ -27,29 +27,32 @@ export function HostControls({ host, workspaces }: { host: string; workspaces: n
           </SubmitButton>
         </form>
         <ConfirmDialog
-          trigger="Delete"
-          triggerLabel={`Delete host ${host}`}
+          triggerLabel="Delete"
+          triggerAriaLabel={`Delete host ${host}`}
           title={`Delete host "${host}"?`}
           confirmLabel={`Delete ${host}`}
-          formAction={remove}
+          action={remove}
           state={removed}
-          fields={{ host }}
-        >
-          {workspaces > 0 ? (
-            <p>
-              {plural(workspaces, 'workspace')} {workspaces === 1 ? 'is' : 'are'} placed on{' '}
-              <strong>{host}</strong>. The host cannot be removed until{' '}
-              {workspaces === 1 ? 'it is' : 'they are'} deleted, because{' '}
-              {workspaces === 1 ? 'its container lives' : 'their containers live'} there.
-            </p>
-          ) : (
-            <p>
-              No workspaces are placed on <strong>{host}</strong>. Its record and its agent&apos;s
-              credential are removed; the agent stops being used. This cannot be undone: to use the
-              machine again, add it anew and join its agent with a new token.
-            </p>
-          )}
-        </ConfirmDialog>
+          hidden={{ host }}
+          description={
+            <>
+              {workspaces > 0 ? (
+                <p>
+                  {plural(workspaces, 'workspace')} {workspaces === 1 ? 'is' : 'are'} placed on{' '}
+                  <strong>{host}</strong>. The host cannot be removed until{' '}
+                  {workspaces === 1 ? 'it is' : 'they are'} deleted, because{' '}
+                  {workspaces === 1 ? 'its container lives' : 'their containers live'} there.
+                </p>
+              ) : (
+                <p>
+                  No workspaces are placed on <strong>{host}</strong>. Its record and its
+                  agent&apos;s credential are removed; the agent stops being used. This cannot be
+                  undone: to use the machine again, add it anew and join its agent with a new token.
+                </p>
+              )}
+            </>
+          }
+        />
       </div>
       {issued.ok === false && (
         <p role="alert" className="inline-error">

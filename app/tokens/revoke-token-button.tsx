@@ -11,18 +11,21 @@ export function RevokeTokenButton({ tokenId, name }: { tokenId: string; name: st
   const [state, action] = useActionState<ActionState, FormData>(revokeTokenAction, {});
   return (
     <ConfirmDialog
-      trigger="Revoke"
-      triggerLabel={`Revoke ${name}`}
+      triggerLabel="Revoke"
+      triggerAriaLabel={`Revoke ${name}`}
       title={`Revoke the token "${name}"?`}
       confirmLabel={`Revoke ${name}`}
-      formAction={action}
+      action={action}
       state={state}
-      fields={{ tokenId }}
-    >
-      <p>
-        Scripts, CLIs and sockets using <strong>{name}</strong> are refused from now on (open
-        sockets are closed). This cannot be undone: create a new token to replace it.
-      </p>
-    </ConfirmDialog>
+      hidden={{ tokenId }}
+      description={
+        <>
+          <p>
+            Scripts, CLIs and sockets using <strong>{name}</strong> are refused from now on (open
+            sockets are closed). This cannot be undone: create a new token to replace it.
+          </p>
+        </>
+      }
+    />
   );
 }

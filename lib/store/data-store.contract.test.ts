@@ -141,6 +141,47 @@ describe.each(DIALECTS)('DataStore contract [%s]', (dialect) => {
     });
   });
 
+  describe('counts under many objects', () => {
+    it('counts each level below a page of objects in one call, zero for the empty ones', async () => {
+      const [a, b, empty] = await Promise.all(
+        ['a', 'b', 'empty'].map((name) => store.ecosystems.create({}, { name })),
+      );
+      await store.domains.create({ ecosystem: 'a' }, { name: 'd1' });
+      await store.domains.create({ ecosystem: 'a' }, { name: 'd2' });
+      await store.domains.create({ ecosystem: 'b' }, { name: 'd1' });
+      await store.apps.create({ ecosystem: 'a', domain: 'd1' }, { name: 'x' });
+      await store.apps.create({ ecosystem: 'a', domain: 'd2' }, { name: 'y' });
+      const app = await store.apps.create({ ecosystem: 'b', domain: 'd1' }, { name: 'x' });
+      await store.workspaces.create({ ecosystem: 'b', domain: 'd1', app: 'x' }, { name: 'dev' });
+
+      const ids = [a!.id, b!.id, empty!.id, 'no-such-id'];
+      expect(await store.domains.countUnder('ecosystem', ids)).toEqual({
+        [a!.id]: 2,
+        [b!.id]: 1,
+        [empty!.id]: 0,
+        'no-such-id': 0,
+      });
+      expect(await store.apps.countUnder('ecosystem', ids)).toMatchObject({
+        [a!.id]: 2,
+        [b!.id]: 1,
+      });
+      expect(await store.workspaces.countUnder('ecosystem', ids)).toMatchObject({
+        [a!.id]: 0,
+        [b!.id]: 1,
+      });
+      expect(await store.workspaces.countUnder('app', [app.id])).toEqual({ [app.id]: 1 });
+      expect(await store.domains.countUnder('ecosystem', [])).toEqual({});
+      await expectCode(store.ecosystems.countUnder('domain', [a!.id]), 'INVALID');
+      await expectCode(
+        store.domains.countUnder(
+          'ecosystem',
+          Array.from({ length: 501 }, (_, i) => `id-${i}`),
+        ),
+        'INVALID',
+      );
+    });
+  });
+
   describe('bad input', () => {
     it.each([
       ['Uppercase', /lowercase DNS label/],

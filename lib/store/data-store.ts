@@ -117,6 +117,12 @@ export interface ObjectStore {
   update(key: ObjectKey, input: ObjectInput, options?: UpdateOptions): Promise<StoredObject>;
   delete(key: ObjectKey, options?: DeleteOptions): Promise<DeleteResult>;
   count(parent: ParentRef): Promise<number>;
+  /**
+   * How many objects of this level lie under each of several objects of a higher level, by their
+   * ids, in one query (a list page's counts). Ids with nothing below them come back as 0; at most
+   * 500 ids, else INVALID.
+   */
+  countUnder(ancestor: Level, ancestorIds: readonly string[]): Promise<Record<string, number>>;
 }
 
 export interface DataStore {

@@ -296,6 +296,45 @@ describe.each(DIALECTS)('host stores [%s]', (dialect) => {
       ).toBeUndefined();
     });
 
+    it('reads the placements of many workspaces in one call, in workspace order', async () => {
+      const [dev, test, prod, idle] = await seedWorkspaces(store, 'dev', 'test', 'prod', 'idle');
+      await store.hosts.create({ name: 'one' });
+      await store.hosts.create({ name: 'two' });
+      await store.placements.set(placement(prod!, 'two'));
+      await store.placements.set(placement(dev!, 'one', { sourceVolume: 'dvm_src_dev' }));
+      await store.placements.set(placement(test!, 'one'));
+      const at = new Date();
+      await store.placements.observe(test!, { observed: 'missing', reason: 'gone', at });
+
+      // Asked out of order, with a duplicate, an unplaced workspace and an unknown id.
+      const found = await store.placements.findMany([
+        prod!,
+        idle!,
+        test!,
+        'no-such-id',
+        dev!,
+        prod!,
+      ]);
+      expect(found.map((p) => [p.workspace, p.host])).toEqual([
+        ['dev', 'one'],
+        ['prod', 'two'],
+        ['test', 'one'],
+      ]);
+      // Each record is the same as reading it alone.
+      for (const record of found)
+        expect(record).toEqual(await store.placements.find(record.workspaceId));
+      expect(found[2]).toMatchObject({ observed: 'missing', reason: 'gone' });
+      expect(found[2]!.observedAt?.getTime()).toBe(at.getTime());
+
+      expect(await store.placements.findMany([])).toEqual([]);
+      expect(await store.placements.findMany([idle!])).toEqual([]);
+      await expectCode(
+        store.placements.findMany(Array.from({ length: 501 }, (_, i) => `id-${i}`)),
+        'INVALID',
+        /at most 500/i,
+      );
+    });
+
     it('refuses bad input and unknown hosts or workspaces, writing nothing', async () => {
       const [dev] = await seedWorkspaces(store, 'dev');
       await store.hosts.create({ name: 'one' });

@@ -129,6 +129,11 @@ export interface PlacementStore {
   /** Creates or replaces the workspace's placement (host, container, image, desired state). */
   set(placement: NewPlacement): Promise<PlacementRecord>;
   find(workspaceId: string): Promise<PlacementRecord | undefined>;
+  /**
+   * The placements of several workspaces in one query (a list page's rows), ordered by workspace
+   * path; workspaces without a placement are simply absent. At most 500 ids (a page), else INVALID.
+   */
+  findMany(workspaceIds: readonly string[]): Promise<PlacementRecord[]>;
   setDesired(workspaceId: string, desired: DesiredState): Promise<PlacementRecord>;
   /** Records what the runtime said; a no-op (returns undefined) when the placement is gone. */
   observe(workspaceId: string, observation: Observation): Promise<PlacementRecord | undefined>;

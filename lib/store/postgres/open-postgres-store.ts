@@ -21,6 +21,8 @@ export interface PostgresStoreOptions {
   migrationsDir: string;
   /** Connections in the pool; default 10. */
   maxConnections?: number;
+  /** Called with the text of every query sent (postgres.js's `debug`), for tests that count queries. */
+  onQuery?: (sql: string) => void;
 }
 
 /** Any fixed 64-bit number shared by all replicas: "dvm migrate" in ASCII. */
@@ -107,6 +109,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     max: options.maxConnections ?? 10,
     connection: { application_name: 'devopsmaestro' },
     onnotice: () => {},
+    ...(options.onQuery && { debug: (_connection, query) => options.onQuery!(query) }),
   });
   const safeUrl = options.url.replace(/\/\/[^@/]*@/, '//***@');
   try {

@@ -28,6 +28,8 @@ import { SqlPart, assignments, identifier, insertInto, oneOf, pageLimit } from '
 const STATUSES: readonly HostStatus[] = ['pending', 'healthy', 'unhealthy'];
 const DESIRED: readonly DesiredState[] = ['running', 'stopped'];
 const OBSERVED: readonly ObservedState[] = ['running', 'stopped', 'missing', 'unknown'];
+/** The most placements findMany reads at once: a list page's largest size. */
+const MAX_FIND_MANY = 500;
 /** How many workspace paths a refused host delete names. */
 const NAMED_IN_CONFLICT = 3;
 
@@ -318,6 +320,26 @@ export class SqlPlacementStore extends SqlPart implements PlacementStore {
     const { workspacePlacements: p } = this.dialect.hosts;
     const [record] = await this.select(sql`${p.workspaceId} = ${workspaceId}`);
     return record;
+  }
+
+  async findMany(workspaceIds: readonly string[]): Promise<PlacementRecord[]> {
+    if (workspaceIds.length > MAX_FIND_MANY) {
+      throw invalid(`At most ${MAX_FIND_MANY} workspaces' placements can be read at once.`, [
+        {
+          path: 'workspaceIds',
+          message: `must hold at most ${MAX_FIND_MANY} ids (got ${workspaceIds.length})`,
+        },
+      ]);
+    }
+    const ids = [...new Set(workspaceIds)];
+    if (ids.length === 0) return [];
+    const { workspacePlacements: p } = this.dialect.hosts;
+    return this.select(
+      sql`${p.workspaceId} in (${sql.join(
+        ids.map((id) => sql`${id}`),
+        sql`, `,
+      )})`,
+    );
   }
 
   async setDesired(workspaceId: string, desired: DesiredState): Promise<PlacementRecord> {

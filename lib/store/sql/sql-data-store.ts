@@ -59,6 +59,8 @@ const LEVELS: readonly Level[] = ['ecosystem', 'domain', 'app', 'workspace'];
 const SORT_KEY_SEPARATOR = ' ';
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 500;
+/** The most objects countUnder counts below at once: a list page's largest size. */
+const MAX_COUNT_UNDER = 500;
 
 const PLURAL: Record<Level, string> = {
   ecosystem: 'ecosystems',
@@ -329,6 +331,40 @@ class SqlObjectStore implements ObjectStore {
       const [row] = await ex.all(sql`select count(*) as n from ${t.table} ${where}`);
       return Number(row?.n ?? 0);
     });
+  }
+
+  async countUnder(
+    ancestor: Level,
+    ancestorIds: readonly string[],
+  ): Promise<Record<string, number>> {
+    const column = this.table.ancestors[ancestor];
+    if (!column) {
+      throw invalid(`${PLURAL[this.level]} do not lie under ${PLURAL[ancestor]}.`, [
+        { path: 'ancestor', message: `must be a level above ${this.level}` },
+      ]);
+    }
+    if (ancestorIds.length > MAX_COUNT_UNDER) {
+      throw invalid(`At most ${MAX_COUNT_UNDER} objects can be counted under at once.`, [
+        {
+          path: 'ancestorIds',
+          message: `must hold at most ${MAX_COUNT_UNDER} ids (got ${ancestorIds.length})`,
+        },
+      ]);
+    }
+    const ids = [...new Set(ancestorIds)];
+    const counts: Record<string, number> = Object.fromEntries(ids.map((id) => [id, 0]));
+    if (ids.length === 0) return counts;
+    const rows = await this.store.guard(this.level, [], () =>
+      this.store.executor.all(sql`
+      select ${column} as id, count(*) as n from ${this.table.table}
+      where ${column} in (${sql.join(
+        ids.map((id) => sql`${id}`),
+        sql`, `,
+      )})
+      group by ${column}`),
+    );
+    for (const row of rows) counts[String(row.id)] = Number(row.n);
+    return counts;
   }
 
   private names(key: ObjectKey): string[] {

@@ -26,6 +26,12 @@ export interface SqliteStoreOptions {
   migrationsDir: string;
   /** How long a writer waits for another process's lock before failing with UNAVAILABLE. */
   busyTimeoutMs?: number;
+  /**
+   * Called with the text of every statement the connection runs (better-sqlite3's `verbose`),
+   * for tests that count queries. Only the first store opened on a file installs it: later
+   * stores share that connection.
+   */
+  onQuery?: (sql: string) => void;
 }
 
 /**
@@ -167,7 +173,10 @@ export function openSqliteStore(options: SqliteStoreOptions): DataStore {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   let connection: Database.Database | undefined;
   try {
-    connection = new Database(file);
+    connection = new Database(
+      file,
+      options.onQuery ? { verbose: (text) => options.onQuery!(String(text)) } : {},
+    );
     connection.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
     connection.pragma('journal_mode = WAL');
     connection.pragma('foreign_keys = ON');

@@ -46,20 +46,23 @@ export function MemberControls({
         </SubmitButton>
       </form>
       <ConfirmDialog
-        trigger="Remove"
-        triggerLabel={`Remove ${email}`}
+        triggerLabel="Remove"
+        triggerAriaLabel={`Remove ${email}`}
         title={`Remove ${email} from ${ecosystem}?`}
         confirmLabel={`Remove ${email}`}
-        formAction={remove}
+        action={remove}
         state={removed}
-        fields={{ ecosystem, userId }}
-      >
-        <p>
-          <strong>{email}</strong> loses the {role} role in <strong>{ecosystem}</strong> and no
-          longer sees it (administrators still do). Their account, tokens and the workspaces they
-          created stay; add them again to give the access back.
-        </p>
-      </ConfirmDialog>
+        hidden={{ ecosystem, userId }}
+        description={
+          <>
+            <p>
+              <strong>{email}</strong> loses the {role} role in <strong>{ecosystem}</strong> and no
+              longer sees it (administrators still do). Their account, tokens and the workspaces
+              they created stay; add them again to give the access back.
+            </p>
+          </>
+        }
+      />
       {refusal && (
         <span role="alert" className="inline-error">
           {refusal.message}

@@ -3,6 +3,7 @@
 // remove members (the actions authorise again).
 
 import { notFound } from 'next/navigation';
+import { Breadcrumbs } from '@/components/breadcrumbs';
 import { Notice } from '@/components/notice';
 import { Time } from '@/components/time';
 import { isDnsLabel } from '@/lib/contracts/names';
@@ -47,6 +48,13 @@ export default async function MembersPage({ params }: MembersProps) {
 
   return (
     <>
+      <Breadcrumbs
+        trail={[
+          { label: 'Ecosystems', href: '/ecosystems' },
+          { label: ecosystem, href: `/ecosystems/${ecosystem}` },
+          { label: 'Members' },
+        ]}
+      />
       <div className="page-header">
         <h1>Members of {ecosystem}</h1>
         <a href="/">All ecosystems</a>

@@ -3,11 +3,12 @@
 // who may operate it (the actions authorise again), and its terminal sessions.
 
 import { notFound } from 'next/navigation';
+import { Breadcrumbs } from '@/components/breadcrumbs';
 import { Notice } from '@/components/notice';
 import { TerminalsPanel } from '@/components/terminal/terminals-panel';
 import { Time } from '@/components/time';
 import { isDnsLabel } from '@/lib/contracts/names';
-import { can } from '@/lib/domain/authorize';
+import { allowedActions } from '@/lib/domain/authorize';
 import { getObject } from '@/lib/domain/get-object';
 import { reconcileWorkspace } from '@/lib/domain/runtime/reconcile';
 import { runtimeStatus } from '@/lib/domain/runtime/runtime-status';
@@ -15,6 +16,9 @@ import { hasErrorCode } from '@/lib/errors';
 import { lifecycleContextFor, requirePrincipal } from '@/lib/server/session';
 import { buildView } from '@/lib/domain/builds/build-view';
 import { listBuilds } from '@/lib/domain/builds/list-builds';
+import { DeleteObjectControl, EditObjectForm } from '../../../../../../../object-forms';
+import { objectPagePath } from '../../../../../../../object-paths';
+import { formValuesOf } from '../../../../../../../resource-form';
 import { BuildPanel } from './build-panel';
 import { LifecycleControls } from './lifecycle-controls';
 
@@ -59,7 +63,9 @@ export default async function WorkspacePage({ params }: WorkspaceProps) {
   const placement = await reconcileWorkspace(ctx, workspace.id);
   const status = runtimeStatus(placement);
   const state = String(status.state);
-  const mayOperate = await can(ctx, 'workspace.operate', eco);
+  const allowed = new Set(await allowedActions(ctx, eco));
+  const mayOperate = allowed.has('workspace.operate');
+  const mayWrite = allowed.has('workspace.write');
   const key = { ecosystem: eco, domain: dom, app, name: ws };
   const builds = (await listBuilds(ctx, key, { limit: 10 })).items.map(buildView);
   const active = builds.find((b) => b.status === 'queued' || b.status === 'running');
@@ -67,6 +73,15 @@ export default async function WorkspacePage({ params }: WorkspaceProps) {
 
   return (
     <>
+      <Breadcrumbs
+        trail={[
+          { label: 'Ecosystems', href: '/ecosystems' },
+          { label: eco, href: objectPagePath('ecosystem', { name: eco }) },
+          { label: dom, href: objectPagePath('domain', { ecosystem: eco, name: dom }) },
+          { label: app, href: objectPagePath('app', { ecosystem: eco, domain: dom, name: app }) },
+          { label: ws },
+        ]}
+      />
       <div className="page-header">
         <h1>
           {eco}/{dom}/{app}/<strong>{ws}</strong>
@@ -172,6 +187,30 @@ export default async function WorkspacePage({ params }: WorkspaceProps) {
           </div>
         )}
       </section>
+      {mayWrite && (
+        <>
+          <section className="panel" aria-labelledby="edit-title">
+            <h2 id="edit-title">Edit workspace</h2>
+            <EditObjectForm
+              level="workspace"
+              parent={{ ecosystem: eco, domain: dom, app }}
+              name={ws}
+              version={workspace.version}
+              values={formValuesOf(workspace)}
+            />
+          </section>
+          <section className="panel danger-zone" aria-labelledby="delete-title">
+            <h2 id="delete-title">Delete workspace</h2>
+            <DeleteObjectControl
+              level="workspace"
+              parent={{ ecosystem: eco, domain: dom, app }}
+              name={ws}
+              removes=""
+              workspaces={placement ? 1 : 0}
+            />
+          </section>
+        </>
+      )}
     </>
   );
 }
