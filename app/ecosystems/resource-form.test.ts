@@ -130,4 +130,16 @@ describe('resource forms', () => {
       gitUrl: '',
     });
   });
+
+  it('reads packages as words, `none` as the empty list and empty as "the defaults"', () => {
+    const parent = { ...PARENT, app: 'api' };
+    const words = manifestToCreate('workspace', { name: 'dev', packages: 'git, curl  jq' }, {});
+    expect(words.spec).toEqual({ image: { packages: ['git', 'curl', 'jq'] } });
+    expect(parseResourceBody('workspace', words, parent).resource.spec).toEqual(words.spec);
+    const none = manifestToCreate('workspace', { name: 'dev', packages: 'none' }, {});
+    expect(none.spec).toEqual({ image: { packages: [] } });
+    expect(manifestToCreate('workspace', { name: 'dev', packages: ' ' }, {}).spec).toEqual({});
+    const ws = { ...stored({ image: { packages: [] } }), level: 'workspace' as const };
+    expect(formValuesOf(ws).packages).toBe('none');
+  });
 });

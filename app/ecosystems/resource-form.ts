@@ -17,6 +17,8 @@ export interface SpecField {
   hint?: string;
   /** A fixed choice instead of free text ('' means "not set"). */
   options?: readonly string[];
+  /** A list typed as words ("git curl"); `none` is the empty list, '' means "not set". */
+  list?: true;
 }
 
 const BASE_IMAGE_FOR_BELOW: SpecField = {
@@ -87,6 +89,13 @@ export const SPEC_FIELDS: Record<Level, readonly SpecField[]> = {
       path: ['image', 'buildFrom'],
       hint: 'Relative to the app’s source.',
     },
+    {
+      name: 'packages',
+      label: 'Packages',
+      path: ['image', 'packages'],
+      hint: 'Installed with the base image’s package manager, separated by spaces. Empty: the defaults (git curl zsh neovim); none: nothing (for bases without a package manager).',
+      list: true,
+    },
     { name: 'shell', label: 'Shell', path: ['shell', 'type'], options: ['', ...SHELL_TYPES] },
   ],
 };
@@ -98,6 +107,12 @@ type JsonObject = { [key: string]: Json };
 
 function text(form: FormValues, name: string): string {
   return (form[name] ?? '').trim();
+}
+
+/** A non-empty field's value in the manifest: text, or for a list its words (`none`: []). */
+function specValue(field: SpecField, value: string): Json {
+  if (!field.list) return value;
+  return value === 'none' ? [] : value.split(/[\s,]+/).filter((word) => word !== '');
 }
 
 /** `key=value` lines; a line that is not one comes back as a problem to show beside the field. */
@@ -142,7 +157,7 @@ export function manifestToCreate(level: Level, form: FormValues, labels: Record<
   const spec: JsonObject = {};
   for (const field of SPEC_FIELDS[level]) {
     const value = text(form, field.name);
-    if (value !== '') setAt(spec, field.path, value);
+    if (value !== '') setAt(spec, field.path, specValue(field, value));
   }
   const description = text(form, 'description');
   return {
@@ -190,7 +205,7 @@ export function patchToUpdate(
     }
     for (const field of fields) {
       const value = text(form, field.name);
-      setAt(spec, field.path, value === '' ? null : value);
+      setAt(spec, field.path, value === '' ? null : specValue(field, value));
     }
   }
   return {
@@ -212,6 +227,10 @@ export function formValuesOf(object: StoredObject): FormValues {
   };
   for (const field of SPEC_FIELDS[object.level]) {
     const value = getAt(object.spec, field.path);
+    if (field.list && Array.isArray(value)) {
+      values[field.name] = value.length === 0 ? 'none' : value.join(' ');
+      continue;
+    }
     values[field.name] =
       typeof value === 'string' || typeof value === 'number' ? String(value) : '';
   }

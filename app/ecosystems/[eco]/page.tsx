@@ -2,6 +2,7 @@
 // for those whose role allows, the forms to create a domain, edit the ecosystem and delete it (the
 // actions authorise again).
 
+import { ViewYamlLink } from '@/components/view-yaml-link';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { Breadcrumbs } from '@/components/breadcrumbs';
@@ -74,7 +75,10 @@ export default async function EcosystemPage({ params, searchParams }: EcosystemP
         <h1>
           Ecosystem <strong>{eco}</strong>
         </h1>
-        <Link href={`${path}/members`}>Members and roles</Link>
+        <span className="page-links">
+          <Link href={`${path}/members`}>Members and roles</Link>
+          <ViewYamlLink path={[eco]} />
+        </span>
       </div>
       <ObjectFacts object={ecosystem} counts={counts} />
       {!mayEdit && !mayCreateDomain && <ReadOnlyNote what="this ecosystem" />}

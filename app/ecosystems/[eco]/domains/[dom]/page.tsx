@@ -2,6 +2,7 @@
 // whose role allows, the forms to create an app (owners and developers), edit and delete the
 // domain (owners). The actions authorise again.
 
+import { ViewYamlLink } from '@/components/view-yaml-link';
 import { notFound } from 'next/navigation';
 import { Breadcrumbs } from '@/components/breadcrumbs';
 import { isDnsLabel } from '@/lib/contracts/names';
@@ -78,6 +79,7 @@ export default async function DomainPage({ params, searchParams }: DomainProps) 
         <h1>
           Domain {eco}/<strong>{dom}</strong>
         </h1>
+        <ViewYamlLink path={[eco, dom]} />
       </div>
       <ObjectFacts object={domain} counts={counts} />
       {!mayWriteDomain && !mayCreateApp && <ReadOnlyNote what="this domain" />}

@@ -3,6 +3,7 @@
 // (one batched read for the whole page, never a query per row), and, for owners and developers,
 // the forms to create a workspace, edit and delete the app. The actions authorise again.
 
+import { ViewYamlLink } from '@/components/view-yaml-link';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { Breadcrumbs } from '@/components/breadcrumbs';
@@ -83,6 +84,7 @@ export default async function AppPage({ params, searchParams }: AppProps) {
         <h1>
           App {eco}/{dom}/<strong>{app}</strong>
         </h1>
+        <ViewYamlLink path={[eco, dom, app]} />
       </div>
       <ObjectFacts object={appObject} counts={counts}>
         {SPEC_FIELDS.app

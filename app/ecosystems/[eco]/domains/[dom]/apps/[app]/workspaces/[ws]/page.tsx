@@ -2,6 +2,7 @@
 // state as its host reports it now (never a cached guess), where it runs, and start/stop for those
 // who may operate it (the actions authorise again), and its terminal sessions.
 
+import { ViewYamlLink } from '@/components/view-yaml-link';
 import { notFound } from 'next/navigation';
 import { Breadcrumbs } from '@/components/breadcrumbs';
 import { Notice } from '@/components/notice';
@@ -86,6 +87,7 @@ export default async function WorkspacePage({ params }: WorkspaceProps) {
         <h1>
           {eco}/{dom}/{app}/<strong>{ws}</strong>
         </h1>
+        <ViewYamlLink path={[eco, dom, app, ws]} />
       </div>
       <section className="panel" aria-labelledby="runtime-title">
         <h2 id="runtime-title">Container</h2>
