@@ -1,8 +1,8 @@
 // bench dashboard: with 1,000 apps stored (10 ecosystems × 10 domains × 10 apps, one workspace
 // each), the server time of the ecosystems page — GET /ecosystems with an administrator's session
 // cookie against the real server (server.ts, production build), sequential requests so the time
-// is the server's and not a queue's — and in the same run the same DataStore reads run bare in
-// this process. On SQLite and PostgreSQL. Target: p95 ≤ 200 ms on this machine.
+// is the server's and not a queue's; the page lists the ecosystems with what each holds — and in
+// the same run the same DataStore reads run bare in this process. On SQLite and PostgreSQL. Target: p95 ≤ 200 ms on this machine.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -33,10 +33,17 @@ function ensureBuild(): void {
   if (build.status !== 0) throw new Error('next build failed');
 }
 
-/** The DataStore reads the page makes for an administrator: the first page of ecosystems. */
+/**
+ * The DataStore reads the page makes for an administrator: the first page of ecosystems, then
+ * the domains, apps and workspaces under each, one grouped count per level.
+ */
 async function pageReads(store: DataStore): Promise<void> {
   const page = await store.objects('ecosystem').list({}, { limit: 50 });
   if (page.items.length !== SHAPE.ecosystems) throw new Error('bare read saw the wrong page');
+  const ids = page.items.map((o) => o.id);
+  for (const level of ['domain', 'app', 'workspace'] as const) {
+    await store.objects(level).countUnder('ecosystem', ids);
+  }
 }
 
 async function sample(n: number, fn: () => Promise<void>): Promise<number[]> {
