@@ -192,6 +192,12 @@ describe('the first ten minutes, in Chromium', () => {
       .poll(() => page.locator('.xterm-rows').innerText(), { timeout: 10_000 })
       .toMatch(/^hello\s*$/m);
     await screenshot('workspace-terminal');
+    // The picture in the README: what the first screen of a running workspace looks like.
+    await page.screenshot({
+      path: path.join(SHOTS, 'readme-workspace-page.png'),
+      fullPage: true,
+      clip: { x: 0, y: 0, width: 1280, height: 1180 },
+    });
 
     await page.getByRole('button', { name: 'Stop the workspace' }).click();
     await expect
