@@ -165,6 +165,10 @@ describe('the first ten minutes, in Chromium', () => {
   it('builds with live steps, starts, runs echo hello in a terminal, stops and deletes', async () => {
     await page.getByTestId('workspace-row-dev').getByRole('link', { name: 'dev' }).click();
     await page.waitForURL((url) => url.pathname.endsWith('/workspaces/dev'));
+    const packages = page
+      .getByTestId('effective-configuration')
+      .locator('[data-setting="Packages"]');
+    expect(await packages.textContent()).toBe('Packagesnoneworkspace');
     await page.getByRole('button', { name: 'Build', exact: true }).click();
     const panel = page.getByTestId('build-panel');
     // The panel follows the build's event stream: the steps arrive without a reload.

@@ -10,6 +10,7 @@ import { TerminalsPanel } from '@/components/terminal/terminals-panel';
 import { Time } from '@/components/time';
 import { isDnsLabel } from '@/lib/contracts/names';
 import { allowedActions } from '@/lib/domain/authorize';
+import { effectiveConfiguration } from '@/lib/domain/effective-configuration';
 import { getObject } from '@/lib/domain/get-object';
 import { reconcileWorkspace } from '@/lib/domain/runtime/reconcile';
 import { runtimeStatus } from '@/lib/domain/runtime/runtime-status';
@@ -70,6 +71,7 @@ export default async function WorkspacePage({ params }: WorkspaceProps) {
   const key = { ecosystem: eco, domain: dom, app, name: ws };
   const builds = (await listBuilds(ctx, key, { limit: 10 })).items.map(buildView);
   const active = builds.find((b) => b.status === 'queued' || b.status === 'running');
+  const settings = await effectiveConfiguration(ctx, key);
   const apiPath = `/api/v1${path}`;
 
   return (
@@ -137,6 +139,35 @@ export default async function WorkspacePage({ params }: WorkspaceProps) {
         mayBuild={mayOperate}
         {...(active && { activeBuildId: active.id })}
       />
+      <section className="panel" aria-labelledby="effective-title">
+        <h2 id="effective-title">Effective configuration</h2>
+        <p className="muted">
+          What the next build and start use. Settings are inherited ecosystem → domain → app →
+          workspace; the lowest level that sets one wins.
+        </p>
+        <div className="table-wrap">
+          <table data-testid="effective-configuration">
+            <thead>
+              <tr>
+                <th scope="col">Setting</th>
+                <th scope="col">Value</th>
+                <th scope="col">From</th>
+              </tr>
+            </thead>
+            <tbody>
+              {settings.map((row) => (
+                <tr key={row.setting} data-setting={row.setting}>
+                  <td>{row.setting}</td>
+                  <td>
+                    <code>{row.value}</code>
+                  </td>
+                  <td className={row.source === 'default' ? 'muted' : undefined}>{row.source}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
       <section className="panel" aria-labelledby="history-title">
         <h2 id="history-title">Build history</h2>
         {builds.length === 0 ? (
