@@ -322,6 +322,7 @@ describe('a browser opening a session whose history holds terminal queries', () 
     await node.until('the flood', () => node.text.includes('FLOOD-DONE\r\n'), 90_000);
     expect(node.offset).toBeGreaterThan(WINDOW_BYTES);
     await quiet(node);
+    const beforeBrowser = node.text.length;
 
     browser = await launchChromium();
     const context = await browser.newContext({ baseURL: env.api.baseUrl });
@@ -349,11 +350,15 @@ describe('a browser opening a session whose history holds terminal queries', () 
     node.send('\x04');
     await node.until('cat ended', () => /^CAT-DONE\r?$/m.test(node.text));
     expect(await env.exec(['cat', '/tmp/stray.txt'])).toBe('MARK\n');
+    // Nor did the TTY echo anything but our line while the browser was attached.
+    expect(node.text.slice(beforeBrowser)).not.toContain('^[');
 
     // The control: a query in LIVE output is answered by this same browser (as a terminal must),
     // so the silence above is the snapshot's doing, not a browser that never answers.
+    const mark = node.text.length;
     node.send(`printf '\\033[c'; cat -v > /tmp/live.txt; echo LI""VE-DONE\r`);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // The TTY echoes the answer it receives (as ^[[?…c): wait for it before ending cat.
+    await node.until('the live answer', () => /\^\[\[\?[\d;]+c/.test(node.text.slice(mark)));
     node.send('MARK\r');
     node.send('\x04');
     await node.until('the second cat ended', () => /^LIVE-DONE\r?$/m.test(node.text));
