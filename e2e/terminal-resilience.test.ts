@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import type * as HeadlessModule from '@xterm/headless';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerFrame } from '@/lib/server/terminal-frames';
+import { S_OUTPUT, S_SNAPSHOT, type ServerFrame } from '@/lib/server/terminal-frames';
 import { TEST_ADMIN_EMAIL, TEST_ADMIN_PASSWORD } from '@/lib/testing/api-client';
 import {
   startTerminalWorkspace,
@@ -329,6 +329,13 @@ describe('a browser opening a session whose history holds terminal queries', () 
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    // The type byte of every frame the page's terminal socket receives.
+    const received: number[] = [];
+    page.on('websocket', (socket) => {
+      socket.on('framereceived', ({ payload }) => {
+        if (typeof payload !== 'string') received.push(payload[0]!);
+      });
+    });
     await page.goto('/signin');
     await page.getByLabel('Email').fill(TEST_ADMIN_EMAIL);
     await page.getByLabel('Password').fill(TEST_ADMIN_PASSWORD);
@@ -342,6 +349,8 @@ describe('a browser opening a session whose history holds terminal queries', () 
     const rows = page.locator('.xterm-rows');
     await expect.poll(() => rows.innerText(), { timeout: 15_000 }).toMatch(/^FLOOD-DONE\s*$/m);
     expect(await rows.innerText()).toMatch(/^400000\s*$/m);
+    // It got there by a snapshot (0x11), not by output (0x10) replayed from the window.
+    expect(received.find((type) => type === S_OUTPUT || type === S_SNAPSHOT)).toBe(S_SNAPSHOT);
     // Give any answer time to travel browser → control plane → agent → TTY.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
 
