@@ -203,6 +203,19 @@ describe('the first ten minutes, in Chromium', () => {
       clip: { x: 0, y: 0, width: 1280, height: 1180 },
     });
 
+    // The terminal follows the theme the header sets, without a reload.
+    const theme = page.getByRole('group', { name: 'Colour theme' });
+    const viewport = page.locator('.xterm-viewport');
+    await theme.getByRole('button', { name: 'Dark' }).click();
+    await expect
+      .poll(() => viewport.evaluate((el) => getComputedStyle(el).backgroundColor))
+      .toBe('rgb(15, 18, 22)');
+    await theme.getByRole('button', { name: 'Light' }).click();
+    await expect
+      .poll(() => viewport.evaluate((el) => getComputedStyle(el).backgroundColor))
+      .toBe('rgb(255, 255, 255)');
+    await theme.getByRole('button', { name: 'System' }).click();
+
     await page.getByRole('button', { name: 'Stop the workspace' }).click();
     await expect
       .poll(() => page.getByTestId('workspace-state').getAttribute('data-state'), {

@@ -15,7 +15,8 @@
 // - Read-only viewers never send input, including xterm's automatic answers to terminal queries.
 // - Copy: selecting copies on Ctrl+Shift+C (or the browser's copy); paste: Ctrl+Shift+V or the
 //   browser's paste. Search: Ctrl+Shift+F opens the search box.
-// - Theme follows the page (prefers-color-scheme), live.
+// - Colours follow the page's theme tokens (--bg, --fg): the system's scheme or the header's
+//   light/dark choice (`data-theme` on <html>), live.
 
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'react';
@@ -31,7 +32,14 @@ import {
 export type TerminalStatus = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'exited';
 
 const LIGHT = { background: '#ffffff', foreground: '#1f2328', cursor: '#1f2328' };
-const DARK = { background: '#0d1117', foreground: '#e6edf3', cursor: '#e6edf3' };
+
+/** The terminal's colours from the page's tokens (light ones if the stylesheet has none). */
+function pageColours(): typeof LIGHT {
+  const css = getComputedStyle(document.documentElement);
+  const background = css.getPropertyValue('--bg').trim() || LIGHT.background;
+  const foreground = css.getPropertyValue('--fg').trim() || LIGHT.foreground;
+  return { background, foreground, cursor: foreground };
+}
 
 /** Close codes after which reconnecting cannot help. */
 const FINAL = new Set<number>([
@@ -75,7 +83,7 @@ export function TerminalView({ sessionId, socketPath }: { sessionId: string; soc
         fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace',
         fontSize: 14,
         scrollback: 5000,
-        theme: dark.matches ? DARK : LIGHT,
+        theme: pageColours(),
       });
       const fit = new FitAddon();
       const search = new SearchAddon();
@@ -88,9 +96,11 @@ export function TerminalView({ sessionId, socketPath }: { sessionId: string; soc
       fit.fit();
       searchNext.current = (text) => void search.findNext(text);
       const onTheme = () => {
-        term.options.theme = dark.matches ? DARK : LIGHT;
+        term.options.theme = pageColours();
       };
       dark.addEventListener('change', onTheme);
+      const themeChoice = new MutationObserver(onTheme);
+      themeChoice.observe(document.documentElement, { attributeFilter: ['data-theme'] });
 
       let socket: WebSocket | undefined;
       // `received`: the end of the output handed to xterm (every byte of it will be written), so
@@ -240,6 +250,7 @@ export function TerminalView({ sessionId, socketPath }: { sessionId: string; soc
         clearTimeout(timer);
         clearInterval(countdown);
         dark.removeEventListener('change', onTheme);
+        themeChoice.disconnect();
         observer.disconnect();
         input.dispose();
         binary.dispose();
