@@ -150,17 +150,30 @@ async function attach(api: ApiServer, session: Session): Promise<TerminalClient>
 async function floodOurs(
   api: ApiServer,
   bytes: number,
-): Promise<{ bytes: number; ms: number; snapshots: number }> {
+): Promise<{
+  bytes: number;
+  ms: number;
+  snapshots: number;
+  frames: number;
+  cpu: { server: number; agent: number };
+}> {
   const session = await openSession(api, floodCommand(bytes));
   const client = await attach(api, session);
+  const pids = pidsOf(api);
   try {
+    const cpuBefore = { server: cpuSeconds(pids.server), agent: cpuSeconds(pids.agent) };
     const start = process.hrtime.bigint();
     client.send(Buffer.from('\r'));
     await client.exited(600_000);
     return {
+      cpu: {
+        server: cpuSeconds(pids.server) - cpuBefore.server,
+        agent: cpuSeconds(pids.agent) - cpuBefore.agent,
+      },
       bytes: client.outputBytes,
       ms: Number(process.hrtime.bigint() - start) / 1e6,
       snapshots: client.snapshots,
+      frames: client.outputFrames,
     };
   } finally {
     client.close();
@@ -182,6 +195,24 @@ async function echoOurs(api: ApiServer): Promise<number[]> {
     client.close();
     await closeSession(api, session);
   }
+}
+
+/** CPU seconds (user + system, all threads) a process has used so far. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100/s)
+  } catch {
+    return NaN;
+  }
+}
+
+function pidsOf(api: ApiServer): { server: number | undefined; agent: number } {
+  return {
+    server: api.server.child.pid,
+    agent: Number(readFileSync(localAgentFiles(api.server.dataDir).pidFile, 'utf8')),
+  };
 }
 
 function rssMiB(pid: number | undefined): number {
@@ -207,8 +238,7 @@ async function manySessions(api: ApiServer): Promise<{
   samples: number[];
   rss: { server: number[]; agent: number[] };
 }> {
-  const serverPid = api.server.child.pid;
-  const agentPid = Number(readFileSync(localAgentFiles(api.server.dataDir).pidFile, 'utf8'));
+  const { server: serverPid, agent: agentPid } = pidsOf(api);
   const sessions = await inBatches([...Array(SESSIONS).keys()], 10, () =>
     openSession(api, ['cat']),
   );
@@ -252,7 +282,14 @@ async function main() {
   mkdirSync(path.join(root, 'src'));
   const api = await startApiServer({
     name: 'bench-terminal',
-    env: { DVM_LOCAL_AGENT: 'on', DVM_ALLOWED_PATHS: root },
+    env: {
+      DVM_LOCAL_AGENT: 'on',
+      DVM_ALLOWED_PATHS: root,
+      // e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the control plane and its agent.
+      ...(process.env.DVM_BENCH_NODE_OPTIONS && {
+        NODE_OPTIONS: process.env.DVM_BENCH_NODE_OPTIONS,
+      }),
+    },
   });
   try {
     const deadline = Date.now() + 30_000;
@@ -294,8 +331,12 @@ spec: {image: {name: "${image}"}}
     const rawB = await floodRaw(container, bytes / 2);
     const rawRate = mib(rawA.bytes + rawB.bytes, rawA.ms + rawB.ms);
     const oursRate = mib(ours.bytes, ours.ms);
+    const perGB = (seconds: number) => ((seconds / ours.bytes) * 1e9).toFixed(1);
     console.log(
-      `flood  ours ${(ours.bytes / 1e6).toFixed(0)} MB in ${(ours.ms / 1000).toFixed(2)} s = ${oursRate.toFixed(1)} MiB/s (snapshots ${ours.snapshots})   raw ${((rawA.bytes + rawB.bytes) / 1e6).toFixed(0)} MB in ${((rawA.ms + rawB.ms) / 1000).toFixed(2)} s = ${rawRate.toFixed(1)} MiB/s`,
+      `flood  ours ${(ours.bytes / 1e6).toFixed(0)} MB in ${(ours.ms / 1000).toFixed(2)} s = ${oursRate.toFixed(1)} MiB/s (${ours.frames} frames, ${ours.snapshots} snapshots)   raw ${((rawA.bytes + rawB.bytes) / 1e6).toFixed(0)} MB in ${((rawA.ms + rawB.ms) / 1000).toFixed(2)} s = ${rawRate.toFixed(1)} MiB/s`,
+    );
+    console.log(
+      `flood  CPU per GB delivered: control plane ${perGB(ours.cpu.server)} s, agent ${perGB(ours.cpu.agent)} s (all threads)`,
     );
 
     // (b) Echo: raw, ours, raw.
@@ -332,6 +373,8 @@ spec: {image: {name: "${image}"}}
           throughput: `${oursRate.toFixed(1)}MiB/s`,
           raw_throughput: `${rawRate.toFixed(1)}MiB/s`,
           snapshots: String(ours.snapshots),
+          cp_cpu_s_per_gb: perGB(ours.cpu.server),
+          agent_cpu_s_per_gb: perGB(ours.cpu.agent),
           echo_p50: ms(echoO.p50),
           echo_p99: ms(echoO.p99),
           raw_echo_p50: ms(echoR.p50),

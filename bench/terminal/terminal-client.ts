@@ -20,6 +20,7 @@ const ACK_AFTER_MS = 10;
 export class TerminalClient {
   /** Bytes received in output frames. */
   outputBytes = 0;
+  outputFrames = 0;
   snapshots = 0;
   private offset: number | undefined;
   private acked = 0;
@@ -70,6 +71,7 @@ export class TerminalClient {
           }
           this.offset = frame.offset + frame.data.length;
           this.outputBytes += frame.data.length;
+          this.outputFrames += 1;
           for (const listener of this.outputListeners) listener(frame.data);
           if (this.offset - this.acked >= ACK_EVERY_BYTES) this.ack();
           else this.ackTimer ??= setTimeout(() => this.ack(), ACK_AFTER_MS);
