@@ -6,7 +6,8 @@
 //       dockerode TTY exec;
 //   (b) keystroke echo round trip, one byte at a time, both ways (TTY echo of `cat`);
 //   (c) DVM_BENCH_SESSIONS (default 200) sessions at once, each typing a key every 100–300 ms for
-//       DVM_BENCH_SECONDS (default 10): echo p50/p99, and the control plane's and agent's RSS.
+//       DVM_BENCH_SECONDS (default 10): echo p50/p99, and the control plane's and agent's RSS;
+//       then as many raw dockerode TTY execs typed into the same way, for comparison.
 // Targets: throughput ≥ 1.0× raw; echo adds ≤ 0.5 ms at p50 and ≤ 2 ms at p99; (c) p99 ≤ 25 ms.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -234,6 +235,41 @@ async function inBatches<T, R>(items: T[], size: number, fn: (item: T) => Promis
   return out;
 }
 
+/** One key at a time at a human pace (100–300 ms apart) until `until`; the first two warm up. */
+async function typeUntil(
+  until: number,
+  write: (b: Buffer) => void,
+  onData: (fn: (d: Uint8Array) => void) => void,
+): Promise<number[]> {
+  const samples = await echoLoop(Number.MAX_SAFE_INTEGER, write, onData, {
+    pauseMs: () => 100 + Math.random() * 200,
+    until,
+  });
+  return samples.slice(2);
+}
+
+/** (c) raw: as many dockerode TTY execs of `cat`, typed into at the same pace (no RSS). */
+async function manyRaw(container: string): Promise<number[]> {
+  const streams = await inBatches([...Array(SESSIONS).keys()], 10, () =>
+    rawExec(container, ['cat']),
+  );
+  try {
+    const until = Date.now() + SECONDS * 1000;
+    const perStream = await Promise.all(
+      streams.map((stream) =>
+        typeUntil(
+          until,
+          (b) => stream.write(b),
+          (fn) => stream.on('data', fn),
+        ),
+      ),
+    );
+    return perStream.flat();
+  } finally {
+    for (const stream of streams) stream.destroy();
+  }
+}
+
 async function manySessions(api: ApiServer): Promise<{
   samples: number[];
   rss: { server: number[]; agent: number[] };
@@ -253,17 +289,13 @@ async function manySessions(api: ApiServer): Promise<{
   try {
     const until = Date.now() + SECONDS * 1000;
     const perClient = await Promise.all(
-      clients.map(async (client) => {
-        // One key at a time at a human pace, until the time is up; the first two warm up.
-        const samples = await echoLoop(
-          Number.MAX_SAFE_INTEGER,
+      clients.map((client) =>
+        typeUntil(
+          until,
           (b) => client.send(b),
           (fn) => client.onOutput(fn),
-          { pauseMs: () => 100 + Math.random() * 200, until },
-        );
-        samples.splice(0, 2);
-        return samples;
-      }),
+        ),
+      ),
     );
     sample();
     return { samples: perClient.flat(), rss };
@@ -352,10 +384,11 @@ spec: {image: {name: "${image}"}}
     // (c) Many sessions at once.
     const many = await manySessions(api);
     const manyStats = stats(many.samples);
+    const manyRawStats = stats(await manyRaw(container));
     const max = (xs: number[]) => Math.max(...xs.filter((x) => !Number.isNaN(x)));
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     console.log(
-      `many   ${SESSIONS} sessions, ${manyStats.count} echoes: p50=${ms(manyStats.p50)} p99=${ms(manyStats.p99)}   RSS control plane mean ${mean(many.rss.server).toFixed(0)} MiB max ${max(many.rss.server).toFixed(0)} MiB, agent mean ${mean(many.rss.agent).toFixed(0)} MiB max ${max(many.rss.agent).toFixed(0)} MiB`,
+      `many   ${SESSIONS} sessions, ${manyStats.count} echoes: p50=${ms(manyStats.p50)} p99=${ms(manyStats.p99)}   raw ${manyRawStats.count} echoes: p50=${ms(manyRawStats.p50)} p99=${ms(manyRawStats.p99)}   RSS control plane mean ${mean(many.rss.server).toFixed(0)} MiB max ${max(many.rss.server).toFixed(0)} MiB, agent mean ${mean(many.rss.agent).toFixed(0)} MiB max ${max(many.rss.agent).toFixed(0)} MiB`,
     );
 
     const ratio = oursRate / rawRate;
@@ -383,6 +416,8 @@ spec: {image: {name: "${image}"}}
           echo_added_p99: ms(addedP99),
           [`sessions${SESSIONS}_p50`]: ms(manyStats.p50),
           [`sessions${SESSIONS}_p99`]: ms(manyStats.p99),
+          [`raw_sessions${SESSIONS}_p50`]: ms(manyRawStats.p50),
+          [`raw_sessions${SESSIONS}_p99`]: ms(manyRawStats.p99),
           cp_rss_max: `${max(many.rss.server).toFixed(0)}MiB`,
           agent_rss_max: `${max(many.rss.agent).toFixed(0)}MiB`,
         },
