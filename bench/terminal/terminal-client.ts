@@ -1,10 +1,8 @@
 // A benchmark's terminal viewer: a Node WebSocket client of `/ws/terminals/{id}` speaking
-// dvm.terminal.v1 (docs/terminal-protocol.md) the way the browser does — it checks that output
-// offsets are contiguous and acknowledges what it has processed every 64 KiB (and right after
-// `attached`), or 10 ms after the last unacknowledged output (docs/terminal-protocol.md: "every
-// 64 KiB or 10 ms"), so the agent's flow control keeps output coming. Acking only per 64 KiB is
-// not enough: a viewer that fell out of the window gets its snapshot only once it has acked all
-// it was sent, which may be less than 64 KiB.
+// dvm.terminal.v1 (docs/terminal-protocol.md) the way the browser does
+// (components/terminal/terminal-view.tsx): it checks that output offsets are contiguous and
+// acknowledges what it has processed every 64 KiB, and at once after `attached` and a snapshot,
+// so the agent's flow control keeps output coming.
 import WebSocket from 'ws';
 import {
   decodeServerFrame,
@@ -15,7 +13,6 @@ import {
 
 /** As components/terminal/terminal-view.tsx. */
 const ACK_EVERY_BYTES = 64 * 1024;
-const ACK_AFTER_MS = 10;
 
 export class TerminalClient {
   /** Bytes received in output frames. */
@@ -24,7 +21,6 @@ export class TerminalClient {
   snapshots = 0;
   private offset: number | undefined;
   private acked = 0;
-  private ackTimer: NodeJS.Timeout | undefined;
   private readonly ws: WebSocket;
   private readonly outputListeners: ((data: Uint8Array) => void)[] = [];
   private readonly isAttached: Promise<void>;
@@ -74,7 +70,6 @@ export class TerminalClient {
           this.outputFrames += 1;
           for (const listener of this.outputListeners) listener(frame.data);
           if (this.offset - this.acked >= ACK_EVERY_BYTES) this.ack();
-          else this.ackTimer ??= setTimeout(() => this.ack(), ACK_AFTER_MS);
           return;
         }
         case 'snapshot':
@@ -101,8 +96,6 @@ export class TerminalClient {
   }
 
   private ack(): void {
-    clearTimeout(this.ackTimer);
-    this.ackTimer = undefined;
     if (this.offset === undefined || this.ws.readyState !== WebSocket.OPEN) return;
     this.acked = this.offset;
     this.ws.send(encodeAck(this.offset));
@@ -146,7 +139,6 @@ export class TerminalClient {
   }
 
   close(): void {
-    clearTimeout(this.ackTimer);
     this.ws.close(1000);
   }
 }
