@@ -5,19 +5,17 @@
 // requests) that a fresh browser terminal would answer again, typing the answers into the shell;
 // the serialized screen holds none.
 //
-// The emulator parses asynchronously, in slices, so it may lag behind the bytes written to it.
-// Every write's callback advances `parsed`; a snapshot is taken in the callback of an empty write
-// queued behind everything written so far, so it renders exactly the bytes up to its `offset`.
-// Answers the emulator generates for queries are dropped (its onData is never subscribed).
-import { createRequire } from 'node:module';
-import type * as SerializeModule from '@xterm/addon-serialize';
-import type * as HeadlessModule from '@xterm/headless';
-
-// Both packages are CommonJS without named ESM exports; require() loads them the same way under
-// Node, tsx and vitest.
-const require = createRequire(import.meta.url);
-const { Terminal } = require('@xterm/headless') as typeof HeadlessModule;
-const { SerializeAddon } = require('@xterm/addon-serialize') as typeof SerializeModule;
+// The emulator runs in a worker thread shared by all sessions (screen-worker.ts), so parsing never
+// holds up the agent's I/O; it may lag behind the bytes written to it. Writes made in one turn of
+// the event loop go to the worker as one message; every parsed write advances `parsed`; a snapshot
+// is rendered behind everything written before it, so it shows exactly the bytes up to its
+// `offset`. Answers the emulator generates for queries are dropped.
+import {
+  closeWorkerScreen,
+  type FromWorker,
+  openWorkerScreen,
+  type ToWorker,
+} from './screen-worker';
 
 export interface ScreenSnapshot {
   /** The output offset the screen corresponds to: output continues from here. */
@@ -38,32 +36,43 @@ export interface TerminalScreenOptions {
 }
 
 export class TerminalScreen {
-  private readonly terminal: HeadlessModule.Terminal;
-  private readonly serializer: SerializeModule.SerializeAddon;
-  private readonly scrollback: number;
+  private readonly id: number;
+  private readonly post: (message: ToWorker, transfer?: ArrayBuffer[]) => void;
+  private currentCols: number;
+  private currentRows: number;
   private queued = 0;
   private parsed = 0;
+  /** Written this turn, not yet posted to the worker. */
+  private batch: Uint8Array[] = [];
+  private batchBytes = 0;
+  private flushScheduled = false;
   /** Bumped by every resize, so a cached snapshot is never served across one. */
   private generation = 0;
-  private sizeSeq = 0;
   private cached: { parsed: number; generation: number; snapshot: ScreenSnapshot } | undefined;
-  private pending: Promise<ScreenSnapshot> | undefined;
-  private rejectPending: ((error: Error) => void) | undefined;
+  private pending:
+    | {
+        promise: Promise<ScreenSnapshot>;
+        generation: number;
+        resolve: (s: ScreenSnapshot) => void;
+        reject: (e: Error) => void;
+      }
+    | undefined;
   private drainWaiter: { below: number; resolve: () => void } | undefined;
   private disposed = false;
+  private lost: Error | undefined;
 
   constructor(options: TerminalScreenOptions) {
-    this.scrollback = options.scrollback ?? 1000;
-    this.terminal = new Terminal({
-      cols: options.cols,
-      rows: options.rows,
-      scrollback: this.scrollback,
-      allowProposedApi: true,
-      logLevel: 'off',
-    });
-    this.serializer = new SerializeAddon();
-    // The addon's typings name the browser Terminal; the headless one has the same addon API.
-    this.terminal.loadAddon(this.serializer as unknown as HeadlessModule.ITerminalAddon);
+    this.currentCols = options.cols;
+    this.currentRows = options.rows;
+    const opened = openWorkerScreen(
+      {
+        onMessage: (message) => this.onMessage(message),
+        onLost: (error) => this.onLost(error),
+      },
+      { cols: options.cols, rows: options.rows, scrollback: options.scrollback ?? 1000 },
+    );
+    this.id = opened.id;
+    this.post = opened.post;
   }
 
   /** Bytes written but not parsed yet. */
@@ -72,25 +81,24 @@ export class TerminalScreen {
   }
 
   get cols(): number {
-    return this.terminal.cols;
+    return this.currentCols;
   }
 
   get rows(): number {
-    return this.terminal.rows;
+    return this.currentRows;
   }
 
   write(data: Uint8Array): void {
-    if (this.disposed || data.length === 0) return;
-    const length = data.length;
-    this.queued += length;
-    this.terminal.write(data, () => {
-      this.parsed += length;
-      const waiter = this.drainWaiter;
-      if (waiter && this.backlog <= waiter.below) {
-        this.drainWaiter = undefined;
-        waiter.resolve();
-      }
-    });
+    if (this.disposed || this.lost || data.length === 0) return;
+    this.queued += data.length;
+    // Kept until the flush, which copies the turn's chunks into one buffer of its own and hands
+    // that over (a chunk may be a view into a larger, pooled buffer, which must not be moved).
+    this.batch.push(data);
+    this.batchBytes += data.length;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
   }
 
   /**
@@ -100,16 +108,15 @@ export class TerminalScreen {
   resize(cols: number, rows: number, seq: number): void {
     if (this.disposed) return;
     this.generation += 1;
-    this.terminal.write('', () => {
-      if (this.disposed) return;
-      this.terminal.resize(cols, rows);
-      this.sizeSeq = seq;
-    });
+    this.currentCols = cols;
+    this.currentRows = rows;
+    this.flush();
+    this.post({ op: 'resize', id: this.id, cols, rows, seq });
   }
 
   /** Resolves once at most `below` bytes are left to parse (one waiter at a time). */
   drained(below: number): Promise<void> {
-    if (this.backlog <= below || this.disposed) return Promise.resolve();
+    if (this.backlog <= below || this.disposed || this.lost) return Promise.resolve();
     return new Promise((resolve) => {
       const previous = this.drainWaiter;
       this.drainWaiter = {
@@ -125,44 +132,83 @@ export class TerminalScreen {
   /** The screen after every byte written so far. Concurrent calls share one rendering. */
   snapshot(): Promise<ScreenSnapshot> {
     if (this.disposed) return Promise.reject(new Error('The terminal screen is closed.'));
-    const generation = this.generation;
+    if (this.lost) return Promise.reject(this.lost);
     const cached = this.cached;
-    if (cached && cached.parsed === this.queued && cached.generation === generation) {
+    if (cached && cached.parsed === this.queued && cached.generation === this.generation) {
       return Promise.resolve(cached.snapshot);
     }
-    if (this.pending) return this.pending;
-    const pending = new Promise<ScreenSnapshot>((resolve, reject) => {
-      this.rejectPending = reject;
-      this.terminal.write('', () => {
-        this.pending = undefined;
-        this.rejectPending = undefined;
-        if (this.disposed) {
-          reject(new Error('The terminal screen is closed.'));
-          return;
-        }
-        const data = this.serializer.serialize({ scrollback: this.scrollback });
-        const snapshot: ScreenSnapshot = {
-          offset: this.parsed,
-          data,
-          cols: this.terminal.cols,
-          rows: this.terminal.rows,
-          sizeSeq: this.sizeSeq,
-        };
-        this.cached = { parsed: this.parsed, generation: this.generation, snapshot };
-        resolve(snapshot);
-      });
+    if (this.pending) return this.pending.promise;
+    let resolve!: (s: ScreenSnapshot) => void;
+    let reject!: (e: Error) => void;
+    const promise = new Promise<ScreenSnapshot>((yes, no) => {
+      resolve = yes;
+      reject = no;
     });
-    this.pending = pending;
-    return pending;
+    this.pending = { promise, generation: this.generation, resolve, reject };
+    this.flush();
+    this.post({ op: 'snapshot', id: this.id });
+    return promise;
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.batch = [];
     this.drainWaiter?.resolve();
     this.drainWaiter = undefined;
-    this.rejectPending?.(new Error('The terminal screen is closed.'));
+    this.pending?.reject(new Error('The terminal screen is closed.'));
     this.pending = undefined;
-    this.terminal.dispose();
+    closeWorkerScreen(this.id);
+  }
+
+  /** Posts this turn's writes to the worker as one transferred buffer. */
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.batchBytes === 0 || this.disposed) return;
+    const joined = new Uint8Array(this.batchBytes);
+    let at = 0;
+    for (const chunk of this.batch) {
+      joined.set(chunk, at);
+      at += chunk.length;
+    }
+    this.batch = [];
+    this.batchBytes = 0;
+    this.post({ op: 'write', id: this.id, data: joined }, [joined.buffer]);
+  }
+
+  private onMessage(message: FromWorker): void {
+    if (this.disposed) return;
+    if (message.op === 'parsed') {
+      this.parsed = message.parsed;
+      const waiter = this.drainWaiter;
+      if (waiter && this.backlog <= waiter.below) {
+        this.drainWaiter = undefined;
+        waiter.resolve();
+      }
+      return;
+    }
+    const pending = this.pending;
+    if (!pending) return;
+    this.pending = undefined;
+    const snapshot: ScreenSnapshot = {
+      offset: message.parsed,
+      data: message.data,
+      cols: message.cols,
+      rows: message.rows,
+      sizeSeq: message.sizeSeq,
+    };
+    this.cached = { parsed: message.parsed, generation: pending.generation, snapshot };
+    pending.resolve(snapshot);
+  }
+
+  /** The worker died: snapshots fail from now on, and the output never waits for parsing. */
+  private onLost(error: Error): void {
+    this.lost = new Error(`The terminal screen is lost: ${error.message}`);
+    this.batch = [];
+    this.batchBytes = 0;
+    this.drainWaiter?.resolve();
+    this.drainWaiter = undefined;
+    this.pending?.reject(this.lost);
+    this.pending = undefined;
   }
 }

@@ -1,6 +1,6 @@
 // The session manager and sessions on the real engine, without gRPC: the shell probe and the
 // process's environment, request checks, a viewer's transport backpressure, the exit reaching a
-// viewer that never acknowledges, and shutdown.
+// viewer that never acknowledges, the snapshot reaching one that acks in batches, and shutdown.
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasErrorCode } from '../../lib/errors';
@@ -164,6 +164,35 @@ describe('TerminalSessionManager', () => {
     for (let i = 1; i < outputs.length; i += 1) {
       expect(outputs[i]!.offset).toBe(outputs[i - 1]!.offset + outputs[i - 1]!.data.length);
     }
+    handle.detach();
+    await m.close(info.id);
+  });
+
+  it('resyncs a viewer that fell out of the window while holding back a partial ack batch', async () => {
+    // Clients ack in batches (the browser every 64 KiB): one that has processed everything it was
+    // sent may still owe an ack for the last partial batch, and must get its snapshot anyway.
+    const m = manager({ windowBytes: 64 * 1024, ackBudgetBytes: 32 * 1024 });
+    const info = await m.create({ container, command: ['/bin/sh'] });
+    const viewer = sink();
+    const session = m.session(info.id);
+    const handle = session.attach(
+      { viewerId: 'batching', readOnly: false, resumeOffset: 0 },
+      viewer.sink,
+    );
+    viewer.full = true;
+    handle.write(Buffer.from('seq 1 50000; echo END\r'));
+    await until(() => viewer.drain !== undefined, 'backpressure');
+    await until(() => session.info().windowStart > 0, 'output beyond the window');
+    const last = viewer.events.findLast((e: SessionEvent) => e.type === 'output');
+    if (last?.type !== 'output') throw new Error('no output before the backpressure');
+    const sent = last.offset + last.data.length;
+    handle.ack(Math.max(0, sent - 100)); // all but a partial batch
+    viewer.full = false;
+    viewer.drain!();
+    await until(() => viewer.events.some((e) => e.type === 'snapshot'), 'the snapshot');
+    const snapshot = viewer.events.find((e: SessionEvent) => e.type === 'snapshot')!;
+    if (snapshot.type !== 'snapshot') throw new Error('unreachable');
+    expect(snapshot.offset).toBeGreaterThan(sent);
     handle.detach();
     await m.close(info.id);
   });

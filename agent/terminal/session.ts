@@ -427,8 +427,12 @@ export class TerminalSession {
     while (!viewer.ended && !viewer.snapshotting && !viewer.waitingDrain) {
       if (viewer.sent < this.ring.start) {
         // Fallen out of the window: a snapshot, but only once the viewer has acknowledged what it
-        // was sent, so a viewer that never acks gets one budget of output and nothing more.
-        if (viewer.acked >= viewer.sent) {
+        // was sent, so a viewer that never acks gets one budget of output and nothing more. All
+        // but less than an eighth of the budget (64 KiB by default) counts as all: clients ack in
+        // batches of that size (docs/terminal-protocol.md), and one that has processed everything
+        // may be holding back a last partial batch until more output comes — which would never
+        // come, so the viewer would stall for good.
+        if (viewer.sent - viewer.acked < this.config.ackBudgetBytes / 8) {
           this.resync(viewer);
         }
         return;

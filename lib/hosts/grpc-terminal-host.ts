@@ -180,7 +180,8 @@ function fromWireInfo(wire: WireInfo): TerminalInfo {
 
 function fromWireEvent(wire: WireEvent): TerminalEvent | undefined {
   if (wire.output) {
-    return { type: 'output', offset: wire.output.offset, data: Buffer.from(wire.output.data) };
+    // No copy: the decoder hands each message's bytes over as a view of that message alone.
+    return { type: 'output', offset: wire.output.offset, data: wire.output.data };
   }
   if (wire.snapshot) return { type: 'snapshot', ...wire.snapshot };
   if (wire.size) return { type: 'size', cols: wire.size.cols, rows: wire.size.rows };
