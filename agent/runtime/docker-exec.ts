@@ -144,12 +144,6 @@ export async function startDockerExec(options: DockerExecOptions): Promise<ExecP
     if ((await exitCode(2000)) === undefined) await signal('KILL', pid).catch(() => undefined);
   };
 
-  if (sized) {
-    // On newer engines ConsoleSize already did it; on older ones the wrapper did. Either way this
-    // makes the engine's own record of the size match (it answers later resizes relative to it).
-    exec.resize({ h: spec.rows, w: spec.cols }).catch(() => undefined);
-  }
-
   const exited = new Promise<{ exitCode: number }>((resolve, reject) => {
     stream.once('close', () => {
       void (async () => {
@@ -182,6 +176,20 @@ export async function startDockerExec(options: DockerExecOptions): Promise<ExecP
     });
   };
 
+  const resizeInOrder = (cols: number, rows: number) => {
+    queued += 1;
+    queue = queue.then(async () => {
+      await exec.resize({ h: rows, w: cols }).catch(() => undefined);
+      queued -= 1;
+    });
+  };
+  if (sized) {
+    // On newer engines ConsoleSize already did it; on older ones the wrapper did. Either way this
+    // makes the engine's own record of the size match (it answers later resizes relative to it).
+    // Queued like any resize: sent beside them, it could land after a user's resize and undo it.
+    resizeInOrder(spec.cols!, spec.rows!);
+  }
+
   return {
     write(data) {
       const send = () => {
@@ -190,12 +198,7 @@ export async function startDockerExec(options: DockerExecOptions): Promise<ExecP
       afterResizes(send);
     },
     resize(cols, rows) {
-      if (!spec.tty) return;
-      queued += 1;
-      queue = queue.then(async () => {
-        await exec.resize({ h: rows, w: cols }).catch(() => undefined);
-        queued -= 1;
-      });
+      if (spec.tty) resizeInOrder(cols, rows);
     },
     closeStdin() {
       const close = () => {
