@@ -203,9 +203,10 @@ describe('the first ten minutes, in Chromium', () => {
       clip: { x: 0, y: 0, width: 1280, height: 1180 },
     });
 
-    // The terminal follows the theme the header sets, without a reload.
+    // The terminal follows the theme the header sets, without a reload (xterm paints its
+    // background on the scrollable element).
     const theme = page.getByRole('group', { name: 'Colour theme' });
-    const viewport = page.locator('.xterm-viewport');
+    const viewport = page.locator('.xterm-scrollable-element');
     await theme.getByRole('button', { name: 'Dark' }).click();
     await expect
       .poll(() => viewport.evaluate((el) => getComputedStyle(el).backgroundColor))
