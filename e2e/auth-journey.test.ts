@@ -18,6 +18,7 @@ import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataStore } from '@/lib/store/data-store';
 import { openDataStore } from '@/lib/store/open-data-store';
+import { watchPageProblems } from '@/lib/testing/page-problems';
 import { PROJECT_ROOT, type ServerProcess, startServer } from '@/lib/testing/server-process';
 import { launchChromium } from '@/lib/testing/test-env';
 
@@ -40,22 +41,7 @@ const captured = new Map<string, { headers: Record<string, string>; body: string
 let initialPassword = '';
 
 function watch(page: Page, who: string): Page {
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`${who} console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`${who} pageerror: ${error.message}`));
-  page.on('requestfailed', (request) => {
-    // The browser cancelling a request because the page moved on (a navigation started while an
-    // action's response was still streaming) is not a failure; every other network error is.
-    if (request.failure()?.errorText === 'net::ERR_ABORTED') return;
-    problems.push(`${who} request failed: ${request.url()} ${request.failure()?.errorText}`);
-  });
-  page.on('response', (response) => {
-    if (response.status() >= 400) {
-      problems.push(`${who} HTTP ${response.status()}: ${response.url()}`);
-    }
-  });
-  return page;
+  return watchPageProblems(page, problems, who);
 }
 
 let shot = 0;

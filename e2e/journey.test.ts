@@ -14,6 +14,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { watchPageProblems } from '@/lib/testing/page-problems';
 import { PROJECT_ROOT, type ServerProcess, startServer } from '@/lib/testing/server-process';
 import { dockerConnection, launchChromium, requireBaseImage } from '@/lib/testing/test-env';
 
@@ -55,18 +56,7 @@ beforeAll(async () => {
     viewport: { width: 1280, height: 860 },
   });
   page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => {
-    // A request the browser cancels because the page moved on is not a failure.
-    if (r.failure()?.errorText === 'net::ERR_ABORTED') return;
-    problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
-  });
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
-  });
+  watchPageProblems(page, problems);
 }, 120_000);
 
 afterAll(async () => {

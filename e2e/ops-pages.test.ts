@@ -23,6 +23,7 @@ import {
 import { PROJECT_ROOT } from '@/lib/testing/server-process';
 import { openDataStore } from '@/lib/store/open-data-store';
 import type { DataStore } from '@/lib/store/data-store';
+import { watchPageProblems } from '@/lib/testing/page-problems';
 import { launchChromium } from '@/lib/testing/test-env';
 
 const SHOTS = path.join(PROJECT_ROOT, 'test-results', 'ops-pages');
@@ -40,17 +41,7 @@ let viewer: Page;
 const problems: string[] = [];
 
 function watch(page: Page, who: string): void {
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`${who} console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`${who} pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => {
-    if (r.failure()?.errorText === 'net::ERR_ABORTED') return;
-    problems.push(`${who} request failed: ${r.url()} ${r.failure()?.errorText}`);
-  });
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`${who} HTTP ${r.status()}: ${r.url()}`);
-  });
+  watchPageProblems(page, problems, who);
 }
 
 async function signIn(page: Page, email: string, password: string): Promise<void> {

@@ -23,6 +23,7 @@ import {
   TEST_ADMIN_EMAIL,
   TEST_ADMIN_PASSWORD,
 } from '@/lib/testing/api-client';
+import { watchPageProblems } from '@/lib/testing/page-problems';
 import { PROJECT_ROOT } from '@/lib/testing/server-process';
 import { dockerConnection, launchChromium, requireBaseImage } from '@/lib/testing/test-env';
 
@@ -45,18 +46,7 @@ const domPath = `${ecoPath}/domains/web`;
 const appPath = `${domPath}/apps/api`;
 
 function watch(page: Page, who: string): Page {
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`${who} console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`${who} pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => {
-    if (r.failure()?.errorText === 'net::ERR_ABORTED') return;
-    problems.push(`${who} request failed: ${r.url()} ${r.failure()?.errorText}`);
-  });
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`${who} HTTP ${r.status()}: ${r.url()}`);
-  });
-  return page;
+  return watchPageProblems(page, problems, who);
 }
 
 let shot = 0;

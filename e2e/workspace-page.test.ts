@@ -18,6 +18,7 @@ import {
   TEST_ADMIN_EMAIL,
   TEST_ADMIN_PASSWORD,
 } from '@/lib/testing/api-client';
+import { watchPageProblems } from '@/lib/testing/page-problems';
 import { PROJECT_ROOT } from '@/lib/testing/server-process';
 import { dockerConnection, launchChromium, requireBaseImage } from '@/lib/testing/test-env';
 
@@ -63,17 +64,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   const context = await browser.newContext({ baseURL: api.baseUrl });
   page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => {
-    if (r.failure()?.errorText === 'net::ERR_ABORTED') return;
-    problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
-  });
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
-  });
+  watchPageProblems(page, problems);
   await page.goto('/signin');
   await page.getByLabel('Email').fill(TEST_ADMIN_EMAIL);
   await page.getByLabel('Password').fill(TEST_ADMIN_PASSWORD);

@@ -2,8 +2,7 @@
 // concurrent connections against the real server (server.ts, production build), and in the same
 // run against a bare Node http server making the same DataStore call (bare-server.ts). On SQLite
 // and PostgreSQL. Targets: ≥ 0.5× the bare server's req/s and p99 ≤ 25 ms.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 
 import autocannon from 'autocannon';
@@ -18,6 +17,7 @@ import {
   loadHierarchy,
   workspaceCount,
 } from '../lib/hierarchy';
+import { ensureProductionBuild } from '../lib/production-build';
 import { summaryLine } from '../lib/measure';
 
 const SHAPE = { ecosystems: 5, domainsPerEcosystem: 4, appsPerDomain: 5, workspacesPerApp: 100 }; // 10,000
@@ -36,13 +36,6 @@ async function drive(url: string, headers: Record<string, string>, seconds: numb
   const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, headers });
   const failures = result.errors + result.timeouts + result.non2xx;
   return { rps: result.requests.average, p99: result.latency.p99, errors: failures };
-}
-
-function ensureBuild(): void {
-  if (existsSync(path.join(PROJECT_ROOT, '.next', 'BUILD_ID'))) return;
-  console.log('no production build yet: running next build');
-  const build = spawnSync('npx', ['next', 'build'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('next build failed');
 }
 
 async function startBare(config: object): Promise<{ baseUrl: string; child: ChildProcess }> {
@@ -118,7 +111,7 @@ async function benchDialect(dialect: Dialect) {
   }
 }
 
-ensureBuild();
+ensureProductionBuild();
 const results = [];
 for (const dialect of ['sqlite', 'postgres'] as const) {
   const r = await benchDialect(dialect);

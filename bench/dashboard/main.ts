@@ -3,15 +3,12 @@
 // cookie against the real server (server.ts, production build), sequential requests so the time
 // is the server's and not a queue's; the page lists the ecosystems with what each holds — and in
 // the same run the same DataStore reads run bare in this process. On SQLite and PostgreSQL. Target: p95 ≤ 200 ms on this machine.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-
 import { hashNewPassword } from '../../lib/domain/new-password';
 import type { DataStore } from '../../lib/store/data-store';
-import { PROJECT_ROOT, signInCookie, startServer } from '../../lib/testing/server-process';
+import { signInCookie, startServer } from '../../lib/testing/server-process';
 import { type Dialect, openTestStore } from '../../lib/testing/test-stores';
 import { loadHierarchy } from '../lib/hierarchy';
+import { ensureProductionBuild } from '../lib/production-build';
 import { summaryLine, timed } from '../lib/measure';
 
 const SHAPE = { ecosystems: 10, domainsPerEcosystem: 10, appsPerDomain: 10, workspacesPerApp: 1 };
@@ -24,13 +21,6 @@ const ADMIN = { email: 'bench@example.com', password: 'bench password 1234' };
 function percentile(samples: number[], q: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-}
-
-function ensureBuild(): void {
-  if (existsSync(path.join(PROJECT_ROOT, '.next', 'BUILD_ID'))) return;
-  console.log('no production build yet: running next build');
-  const build = spawnSync('npx', ['next', 'build'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('next build failed');
 }
 
 /**
@@ -96,7 +86,7 @@ async function benchDialect(dialect: Dialect) {
   }
 }
 
-ensureBuild();
+ensureProductionBuild();
 const results = [];
 for (const dialect of ['sqlite', 'postgres'] as const) {
   const r = await benchDialect(dialect);

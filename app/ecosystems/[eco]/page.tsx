@@ -2,10 +2,10 @@
 // for those whose role allows, the forms to create a domain, edit the ecosystem and delete it (the
 // actions authorise again).
 
-import { ViewYamlLink } from '@/components/view-yaml-link';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { Breadcrumbs } from '@/components/breadcrumbs';
+import { ViewYamlLink } from '@/components/view-yaml-link';
 import { isDnsLabel } from '@/lib/contracts/names';
 import { allowedActions } from '@/lib/domain/authorize';
 import { countBelow, countBelowEach } from '@/lib/domain/count-below';

@@ -2,9 +2,9 @@
 // whose role allows, the forms to create an app (owners and developers), edit and delete the
 // domain (owners). The actions authorise again.
 
-import { ViewYamlLink } from '@/components/view-yaml-link';
 import { notFound } from 'next/navigation';
 import { Breadcrumbs } from '@/components/breadcrumbs';
+import { ViewYamlLink } from '@/components/view-yaml-link';
 import { isDnsLabel } from '@/lib/contracts/names';
 import { allowedActions } from '@/lib/domain/authorize';
 import { countBelow, countBelowEach } from '@/lib/domain/count-below';

@@ -3,7 +3,6 @@
 // (one batched read for the whole page, never a query per row), and, for owners and developers,
 // the forms to create a workspace, edit and delete the app. The actions authorise again.
 
-import { ViewYamlLink } from '@/components/view-yaml-link';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { Breadcrumbs } from '@/components/breadcrumbs';
@@ -11,6 +10,7 @@ import { EmptyState } from '@/components/empty-state';
 import { Pager } from '@/components/pager';
 import { StatusBadge } from '@/components/status-badge';
 import { Time } from '@/components/time';
+import { ViewYamlLink } from '@/components/view-yaml-link';
 import { isDnsLabel } from '@/lib/contracts/names';
 import { allowedActions } from '@/lib/domain/authorize';
 import { countBelow } from '@/lib/domain/count-below';

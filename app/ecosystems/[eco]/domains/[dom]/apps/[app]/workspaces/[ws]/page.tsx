@@ -2,12 +2,12 @@
 // state as its host reports it now (never a cached guess), where it runs, and start/stop for those
 // who may operate it (the actions authorise again), and its terminal sessions.
 
-import { ViewYamlLink } from '@/components/view-yaml-link';
 import { notFound } from 'next/navigation';
 import { Breadcrumbs } from '@/components/breadcrumbs';
 import { Notice } from '@/components/notice';
 import { TerminalsPanel } from '@/components/terminal/terminals-panel';
 import { Time } from '@/components/time';
+import { ViewYamlLink } from '@/components/view-yaml-link';
 import { isDnsLabel } from '@/lib/contracts/names';
 import { allowedActions } from '@/lib/domain/authorize';
 import { effectiveConfiguration } from '@/lib/domain/effective-configuration';
