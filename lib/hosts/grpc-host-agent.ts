@@ -6,7 +6,7 @@
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { agentTransport } from './agent-address';
-import * as protoLoader from '@grpc/proto-loader';
+import { agentServiceClient } from './grpc-service-client';
 import type { BuildOutcome, SettingSource, StepState } from '../build/build-types';
 import { AppError } from '../errors';
 import { ERROR_CODE_KEY, toAppError } from './grpc-errors';
@@ -184,29 +184,6 @@ type UnaryMethod = (
   callback: (error: grpc.ServiceError | null, response?: unknown) => void,
 ) => grpc.ClientUnaryCall;
 
-let agentClient: grpc.ServiceClientConstructor | undefined;
-let agentClientPath: string | undefined;
-
-function agentClientFor(protoPath: string): grpc.ServiceClientConstructor {
-  if (!agentClient || agentClientPath !== protoPath) {
-    const definition = protoLoader.loadSync(protoPath, {
-      keepCase: false,
-      longs: Number,
-      enums: String,
-      defaults: true,
-      arrays: true,
-      objects: true,
-      oneofs: true,
-    });
-    const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-      devopsmaestro: { agent: { v1: { Agent: grpc.ServiceClientConstructor } } };
-    };
-    agentClient = loaded.devopsmaestro.agent.v1.Agent;
-    agentClientPath = protoPath;
-  }
-  return agentClient;
-}
-
 function fromWireState(wire: WireState): WorkspaceState {
   return {
     name: wire.name,
@@ -224,8 +201,9 @@ export class GrpcHostAgent implements HostAgent {
   private readonly deadlineMs: number;
 
   constructor(options: GrpcHostAgentOptions) {
-    const Client = agentClientFor(
+    const Client = agentServiceClient(
       options.protoPath ?? path.join(process.cwd(), 'proto', 'agent', 'v1', 'agent.proto'),
+      'Agent',
     );
     // `tls://host:port` (or an explicit `tls` option) dials with TLS; see agent-address.ts.
     const { target, credentials } = agentTransport(options.address, options.tls);

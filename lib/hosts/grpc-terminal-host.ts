@@ -9,7 +9,7 @@
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { agentTransport } from './agent-address';
-import * as protoLoader from '@grpc/proto-loader';
+import { agentServiceClient } from './grpc-service-client';
 import { AppError } from '../errors';
 import { toAppError } from './grpc-errors';
 import type {
@@ -114,29 +114,6 @@ const EXIT_REASONS: Record<string, TerminalExitReason> = {
   TERMINAL_EXIT_REASON_AGENT_SHUTDOWN: 'agent_shutdown',
 };
 
-let terminalsClient: grpc.ServiceClientConstructor | undefined;
-let terminalsClientPath: string | undefined;
-
-function terminalsClientFor(protoPath: string): grpc.ServiceClientConstructor {
-  if (!terminalsClient || terminalsClientPath !== protoPath) {
-    const definition = protoLoader.loadSync(protoPath, {
-      keepCase: false,
-      longs: Number,
-      enums: String,
-      defaults: true,
-      arrays: true,
-      objects: true,
-      oneofs: true,
-    });
-    const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-      devopsmaestro: { agent: { v1: { Terminals: grpc.ServiceClientConstructor } } };
-    };
-    terminalsClient = loaded.devopsmaestro.agent.v1.Terminals;
-    terminalsClientPath = protoPath;
-  }
-  return terminalsClient;
-}
-
 function fromWireViewer(wire: WireViewer): TerminalViewer {
   return {
     viewerId: wire.viewerId,
@@ -236,8 +213,9 @@ export class GrpcTerminalHost implements TerminalHost {
   private readonly deadlineMs: number;
 
   constructor(options: GrpcTerminalHostOptions) {
-    const Client = terminalsClientFor(
+    const Client = agentServiceClient(
       options.protoPath ?? path.join(process.cwd(), 'proto', 'agent', 'v1', 'terminal.proto'),
+      'Terminals',
     );
     // `tls://host:port` (or an explicit `tls` option) dials with TLS; see agent-address.ts.
     const { target, credentials } = agentTransport(options.address, options.tls);
