@@ -179,7 +179,8 @@ export async function startDockerExec(options: DockerExecOptions): Promise<ExecP
   const resizeInOrder = (cols: number, rows: number) => {
     queued += 1;
     queue = queue.then(async () => {
-      await exec.resize({ h: rows, w: cols }).catch(() => undefined);
+      // An engine that never answers must not hold the session's input forever.
+      await Promise.race([exec.resize({ h: rows, w: cols }).catch(() => undefined), sleep(2000)]);
       queued -= 1;
     });
   };

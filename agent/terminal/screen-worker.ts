@@ -28,7 +28,9 @@ export type FromWorker =
       cols: number;
       rows: number;
       sizeSeq: number;
-    };
+    }
+  /** This screen's emulator threw: it is gone, the others carry on. */
+  | { op: 'failed'; id: number; message: string };
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -50,8 +52,22 @@ function report(id, parsed) {
     parentPort.postMessage(batch);
   });
 }
+// An emulator that throws (in a message or in one of its write callbacks) takes down only its
+// own screen: the worker, and every other session's screen, carry on.
+function failed(id, error) {
+  const s = screens.get(id);
+  screens.delete(id);
+  progress.delete(id);
+  try { if (s) s.terminal.dispose(); } catch {}
+  parentPort.postMessage([{ op: 'failed', id, message: String((error && error.message) || error) }]);
+}
+function guarded(id, fn) {
+  return () => { try { fn(); } catch (error) { failed(id, error); } };
+}
 parentPort.on('message', (batch) => {
-  for (const m of batch) handle(m);
+  for (const m of batch) {
+    try { handle(m); } catch (error) { failed(m.id, error); }
+  }
 });
 function handle(m) {
   if (m.op === 'create') {
@@ -69,28 +85,28 @@ function handle(m) {
   switch (m.op) {
     case 'write': {
       const length = m.data.length;
-      s.terminal.write(m.data, () => {
+      s.terminal.write(m.data, guarded(m.id, () => {
         s.parsed += length;
         report(m.id, s.parsed);
-      });
+      }));
       return;
     }
     case 'resize':
-      s.terminal.write('', () => {
+      s.terminal.write('', guarded(m.id, () => {
         s.terminal.resize(m.cols, m.rows);
         s.sizeSeq = m.seq;
-      });
+      }));
       return;
     case 'snapshot':
       // Behind everything written before it: renders exactly the bytes up to 'parsed'.
-      s.terminal.write('', () => {
+      s.terminal.write('', guarded(m.id, () => {
         if (!screens.has(m.id)) return;
         parentPort.postMessage([{
           op: 'snapshot', id: m.id, parsed: s.parsed,
           data: s.serializer.serialize({ scrollback: s.scrollback }),
           cols: s.terminal.cols, rows: s.terminal.rows, sizeSeq: s.sizeSeq,
         }]);
-      });
+      }));
       return;
     case 'dispose':
       screens.delete(m.id);
@@ -159,7 +175,15 @@ function started(): Worker {
   });
   created.unref(); // never keeps the agent (or a test) running
   created.on('message', (messages: FromWorker[]) => {
-    for (const message of messages) screens.get(message.id)?.onMessage(message);
+    for (const message of messages) {
+      const screen = screens.get(message.id);
+      if (message.op !== 'failed') {
+        screen?.onMessage(message);
+        continue;
+      }
+      screens.delete(message.id);
+      screen?.onLost(new Error(`The terminal emulator failed: ${message.message}`));
+    }
   });
   created.on('error', (error) => {
     if (worker === created) lose(error);

@@ -104,4 +104,20 @@ describe('TerminalScreen', () => {
     s.write(Buffer.from('y'));
     expect((await s.snapshot()).offset).toBe(2);
   });
+
+  it('loses only the screen whose emulator throws; the others keep rendering', async () => {
+    const broken = screen();
+    const healthy = screen();
+    broken.write(Buffer.from('doomed'));
+    healthy.write(Buffer.from('alive'));
+    // Sessions only pass whole sizes; a fraction makes xterm throw inside the worker, as any
+    // emulator bug would.
+    broken.resize(80.5, 24, 1);
+    await expect(broken.snapshot()).rejects.toThrow(/terminal screen is lost/);
+    expect(broken.backlog).toBe(0);
+    const snap = await healthy.snapshot();
+    expect((await render(snap.data, snap.cols, snap.rows)).lines[0]).toBe('alive');
+    healthy.write(Buffer.from('!'));
+    expect((await healthy.snapshot()).offset).toBe(6);
+  });
 });

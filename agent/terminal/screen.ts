@@ -77,7 +77,8 @@ export class TerminalScreen {
 
   /** Bytes written but not parsed yet. */
   get backlog(): number {
-    return this.queued - this.parsed;
+    // A lost screen parses nothing more: the output must not wait for it.
+    return this.lost ? 0 : this.queued - this.parsed;
   }
 
   get cols(): number {
@@ -187,6 +188,7 @@ export class TerminalScreen {
       }
       return;
     }
+    if (message.op !== 'snapshot') return;
     const pending = this.pending;
     if (!pending) return;
     this.pending = undefined;

@@ -197,12 +197,8 @@ export async function deleteObjectAction(
   }
   const parentPath = parentPagePath(level, key);
   revalidatePath(parentPath);
-  if (left.length > 0) {
-    // Redirecting would hide what was left behind: say it where the user is.
-    return {
-      ok: true,
-      message: `Deleted. Containers left on unreachable hosts: ${left.join(', ')}. Remove them there by hand.`,
-    };
-  }
-  redirect(parentPath);
+  // The deleted object's page is gone: the parent page says what was left on unreachable hosts.
+  redirect(
+    left.length > 0 ? `${parentPath}?left=${encodeURIComponent(left.join(','))}` : parentPath,
+  );
 }

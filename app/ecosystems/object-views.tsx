@@ -177,6 +177,21 @@ export function cursorParam(value: string | string[] | undefined): string | unde
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/**
+ * After a forced delete (`?left=` from the delete action): the containers that stayed on hosts
+ * that could not be reached, to remove by hand. Names only, shown as text.
+ */
+export function LeftBehindNotice({ left }: { left: string | string[] | undefined }) {
+  if (typeof left !== 'string' || left === '') return null;
+  return (
+    <p className="notice" role="status" data-testid="left-behind">
+      Deleted. Containers left on hosts that could not be reached:{' '}
+      <code>{left.split(',').join(', ')}</code>. Remove them there by hand (or delete them with the
+      host&apos;s engine once it is back).
+    </p>
+  );
+}
+
 /** For roles that may only read: says so instead of showing controls that would be refused. */
 export function ReadOnlyNote({ what }: { what: string }) {
   return (

@@ -8,7 +8,13 @@ import { listEcosystems } from '@/lib/domain/list-ecosystems';
 import { hasErrorCode } from '@/lib/errors';
 import { contextFor, requirePrincipal } from '@/lib/server/session';
 import { CreateObjectForm } from './object-forms';
-import { ChildList, cursorParam, DatabaseDown, StaleCursor } from './object-views';
+import {
+  LeftBehindNotice,
+  ChildList,
+  cursorParam,
+  DatabaseDown,
+  StaleCursor,
+} from './object-views';
 
 export const dynamic = 'force-dynamic';
 
@@ -20,7 +26,8 @@ interface EcosystemsProps {
 }
 
 export default async function EcosystemsPage({ searchParams }: EcosystemsProps) {
-  const cursor = cursorParam((await searchParams).cursor);
+  const query = await searchParams;
+  const cursor = cursorParam(query.cursor);
   const principal = await requirePrincipal(
     cursor ? `${BASE}?cursor=${encodeURIComponent(cursor)}` : BASE,
   );
@@ -41,6 +48,7 @@ export default async function EcosystemsPage({ searchParams }: EcosystemsProps) 
   return (
     <div className="resource-page">
       {crumbs}
+      <LeftBehindNotice left={query.left} />
       <div className="page-header">
         <h1>Ecosystems</h1>
       </div>

@@ -9,6 +9,7 @@ import type { HostManifest } from '@/lib/contracts/host';
 import { can } from '@/lib/domain/authorize';
 import { countHostWorkspaces } from '@/lib/domain/hosts/count-host-workspaces';
 import { listHosts } from '@/lib/domain/hosts/list-hosts';
+import { hasErrorCode } from '@/lib/errors';
 import { contextFor, requirePrincipal } from '@/lib/server/session';
 import { AddHostForm } from './add-host-form';
 import { HostControls } from './host-controls';
@@ -65,7 +66,8 @@ function HostItem({
   manage,
 }: {
   host: HostManifest;
-  workspaces: number;
+  /** Shown to those who manage hosts only. */
+  workspaces?: number;
   manage: boolean;
 }) {
   const { name, labels } = host.metadata;
@@ -111,8 +113,12 @@ function HostItem({
         <dd>
           <Capacity host={host} />
         </dd>
-        <dt>Workspaces placed</dt>
-        <dd>{workspaces}</dd>
+        {workspaces !== undefined && (
+          <>
+            <dt>Workspaces placed</dt>
+            <dd>{workspaces}</dd>
+          </>
+        )}
         <dt>Last heartbeat</dt>
         <dd data-testid="host-heartbeat">
           {status.lastHeartbeat ? <Time value={new Date(status.lastHeartbeat)} precise /> : 'never'}
@@ -132,7 +138,7 @@ function HostItem({
           )}
         </dd>
       </dl>
-      {manage && <HostControls host={name} workspaces={workspaces} />}
+      {manage && <HostControls host={name} workspaces={workspaces ?? 0} />}
     </li>
   );
 }
@@ -144,12 +150,29 @@ export default async function HostsPage({ searchParams }: HostsProps) {
     cursor ? `/hosts?cursor=${encodeURIComponent(cursor)}` : '/hosts',
   );
   const ctx = await contextFor(principal);
-  const page = await listHosts(ctx, { limit: PAGE_SIZE, ...(cursor && { cursor }) });
-  const counts = await countHostWorkspaces(
-    ctx,
-    page.items.map((h) => h.metadata.name),
-  );
+  let page;
+  try {
+    page = await listHosts(ctx, { limit: PAGE_SIZE, ...(cursor && { cursor }) });
+  } catch (error) {
+    if (cursor && hasErrorCode(error, 'INVALID')) {
+      return (
+        <Notice title="That page of hosts is no longer valid.">
+          <p>
+            <a href="/hosts">Start from the first page</a>.
+          </p>
+        </Notice>
+      );
+    }
+    throw error;
+  }
   const manage = await can(ctx, 'hosts.manage');
+  // Counted across ecosystems: for those who manage hosts (the delete confirmation needs it).
+  const counts = manage
+    ? await countHostWorkspaces(
+        ctx,
+        page.items.map((h) => h.metadata.name),
+      )
+    : undefined;
 
   return (
     <>
@@ -180,7 +203,7 @@ export default async function HostsPage({ searchParams }: HostsProps) {
             <HostItem
               key={host.metadata.name}
               host={host}
-              workspaces={counts[host.metadata.name] ?? 0}
+              {...(counts && { workspaces: counts[host.metadata.name] ?? 0 })}
               manage={manage}
             />
           ))}

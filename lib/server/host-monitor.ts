@@ -183,13 +183,15 @@ export function startHostMonitor(options: HostMonitorOptions): HostMonitor {
         hosts.forget(name);
       }
     }
-    for (const host of all) {
-      try {
-        await checkHost(host, now);
-      } catch (error) {
-        log('warn', 'host check failed', { host: host.name, error: (error as Error).message });
-      }
-    }
+    // Side by side: a host whose new stream stays silent (a blackholed address) waits for its
+    // first beat without holding up the others' health.
+    await Promise.all(
+      all.map((host) =>
+        checkHost(host, now).catch((error: unknown) =>
+          log('warn', 'host check failed', { host: host.name, error: (error as Error).message }),
+        ),
+      ),
+    );
     if (Date.now() - lastReconcile >= reconcileMs) {
       lastReconcile = Date.now();
       for (const host of await Promise.all(all.map((h) => store.hosts.find(h.name)))) {

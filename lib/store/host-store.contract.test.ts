@@ -335,6 +335,25 @@ describe.each(DIALECTS)('host stores [%s]', (dialect) => {
       );
     });
 
+    it('counts the placements of named hosts in one call; hosts without any are absent', async () => {
+      const [dev, test, prod] = await seedWorkspaces(store, 'dev', 'test', 'prod');
+      for (const name of ['one', 'two', 'three']) await store.hosts.create({ name });
+      await store.placements.set(placement(dev!, 'one'));
+      await store.placements.set(placement(test!, 'one', { desired: 'stopped' }));
+      await store.placements.set(placement(prod!, 'two'));
+      expect(await store.placements.countByHost(['one', 'two', 'three', 'one', 'nope'])).toEqual({
+        one: 2,
+        two: 1,
+      });
+      expect(await store.placements.countByHost(['two'])).toEqual({ two: 1 });
+      expect(await store.placements.countByHost([])).toEqual({});
+      await expectCode(
+        store.placements.countByHost(Array.from({ length: 501 }, (_, i) => `h-${i}`)),
+        'INVALID',
+        /at most 500/i,
+      );
+    });
+
     it('refuses bad input and unknown hosts or workspaces, writing nothing', async () => {
       const [dev] = await seedWorkspaces(store, 'dev');
       await store.hosts.create({ name: 'one' });

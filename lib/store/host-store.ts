@@ -144,6 +144,8 @@ export interface PlacementStore {
    * Hosts without any are absent.
    */
   countRunningByHost(): Promise<Record<string, number>>;
+  /** All placements per host, for the named hosts (at most 500), in one query; 0 is absent. */
+  countByHost(hosts: readonly string[]): Promise<Record<string, number>>;
   /** Returns whether a placement was removed. Deleting a workspace removes its placement too. */
   delete(workspaceId: string): Promise<boolean>;
 }

@@ -16,6 +16,7 @@ import { contextFor, requirePrincipal } from '@/lib/server/session';
 import { CreateObjectForm, DeleteObjectControl, EditObjectForm } from '../object-forms';
 import { objectPagePath } from '../object-paths';
 import {
+  LeftBehindNotice,
   ChildList,
   cursorParam,
   DatabaseDown,
@@ -38,7 +39,8 @@ interface EcosystemProps {
 export default async function EcosystemPage({ params, searchParams }: EcosystemProps) {
   const { eco } = await params;
   if (!isDnsLabel(eco)) notFound();
-  const cursor = cursorParam((await searchParams).cursor);
+  const query = await searchParams;
+  const cursor = cursorParam(query.cursor);
   const path = objectPagePath('ecosystem', { name: eco });
   const principal = await requirePrincipal(
     cursor ? `${path}?cursor=${encodeURIComponent(cursor)}` : path,
@@ -71,6 +73,7 @@ export default async function EcosystemPage({ params, searchParams }: EcosystemP
   return (
     <div className="resource-page">
       <Breadcrumbs trail={[{ label: 'Ecosystems', href: '/ecosystems' }, { label: eco }]} />
+      <LeftBehindNotice left={query.left} />
       <div className="page-header">
         <h1>
           Ecosystem <strong>{eco}</strong>

@@ -390,6 +390,27 @@ export class SqlPlacementStore extends SqlPart implements PlacementStore {
     return Object.fromEntries(rows.map((row) => [String(row.host), Number(row.n)]));
   }
 
+  async countByHost(hosts: readonly string[]): Promise<Record<string, number>> {
+    const names = [...new Set(hosts)];
+    if (names.length > MAX_FIND_MANY) {
+      throw invalid(`At most ${MAX_FIND_MANY} hosts can be counted at once.`, [
+        {
+          path: 'hosts',
+          message: `must hold at most ${MAX_FIND_MANY} names (got ${names.length})`,
+        },
+      ]);
+    }
+    if (names.length === 0) return {};
+    const { hosts: h, workspacePlacements: p } = this.dialect.hosts;
+    const rows = await this.all(sql`
+      select ${h.name} as host, count(*) as n from ${p} join ${h} on ${h.id} = ${p.hostId}
+      where ${h.name} in (${sql.join(
+        names.map((name) => sql`${name}`),
+        sql`, `,
+      )}) group by ${h.name}`);
+    return Object.fromEntries(rows.map((row) => [String(row.host), Number(row.n)]));
+  }
+
   async delete(workspaceId: string): Promise<boolean> {
     const { workspacePlacements: p } = this.dialect.hosts;
     return (await this.run(sql`delete from ${p} where ${p.workspaceId} = ${workspaceId}`)) > 0;

@@ -15,6 +15,7 @@ import { contextFor, requirePrincipal } from '@/lib/server/session';
 import { CreateObjectForm, DeleteObjectControl, EditObjectForm } from '../../../object-forms';
 import { objectPagePath } from '../../../object-paths';
 import {
+  LeftBehindNotice,
   ChildList,
   cursorParam,
   DatabaseDown,
@@ -37,7 +38,8 @@ interface DomainProps {
 export default async function DomainPage({ params, searchParams }: DomainProps) {
   const { eco, dom } = await params;
   if (![eco, dom].every(isDnsLabel)) notFound();
-  const cursor = cursorParam((await searchParams).cursor);
+  const query = await searchParams;
+  const cursor = cursorParam(query.cursor);
   const path = objectPagePath('domain', { ecosystem: eco, name: dom });
   const principal = await requirePrincipal(
     cursor ? `${path}?cursor=${encodeURIComponent(cursor)}` : path,
@@ -75,6 +77,7 @@ export default async function DomainPage({ params, searchParams }: DomainProps) 
           { label: dom },
         ]}
       />
+      <LeftBehindNotice left={query.left} />
       <div className="page-header">
         <h1>
           Domain {eco}/<strong>{dom}</strong>

@@ -21,6 +21,7 @@ import { contextFor, requirePrincipal } from '@/lib/server/session';
 import { CreateObjectForm, DeleteObjectControl, EditObjectForm } from '../../../../../object-forms';
 import { objectPagePath } from '../../../../../object-paths';
 import {
+  LeftBehindNotice,
   cursorParam,
   DatabaseDown,
   ObjectFacts,
@@ -42,7 +43,8 @@ interface AppProps {
 export default async function AppPage({ params, searchParams }: AppProps) {
   const { eco, dom, app } = await params;
   if (![eco, dom, app].every(isDnsLabel)) notFound();
-  const cursor = cursorParam((await searchParams).cursor);
+  const query = await searchParams;
+  const cursor = cursorParam(query.cursor);
   const path = objectPagePath('app', { ecosystem: eco, domain: dom, name: app });
   const principal = await requirePrincipal(
     cursor ? `${path}?cursor=${encodeURIComponent(cursor)}` : path,
@@ -80,6 +82,7 @@ export default async function AppPage({ params, searchParams }: AppProps) {
           { label: app },
         ]}
       />
+      <LeftBehindNotice left={query.left} />
       <div className="page-header">
         <h1>
           App {eco}/{dom}/<strong>{app}</strong>
