@@ -441,7 +441,20 @@ describe('the resource pages', () => {
     await dialog.waitFor({ state: 'detached' });
     expect(await store.ecosystems.find({ name: run })).toBeDefined();
 
+    // Someone adds a domain while the dialog is open: the delete is refused, naming what changed,
+    // because the user confirmed removing only what the dialog named.
     await admin.getByRole('button', { name: 'Delete ecosystem' }).click();
+    await dialog.waitFor();
+    await store.domains.create({ ecosystem: run }, { name: 'late' });
+    await dialog.getByRole('button', { name: 'Delete ecosystem' }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'changed since the page loaded' }).waitFor();
+    expect(await dialog.textContent()).toContain('2 domains, 1 app and 1 workspace');
+    expect(await store.ecosystems.find({ name: run })).toBeDefined();
+    await admin.keyboard.press('Escape');
+    await admin.reload({ waitUntil: 'networkidle' });
+
+    await admin.getByRole('button', { name: 'Delete ecosystem' }).click();
+    expect(await dialog.textContent()).toContain('2 domains, 1 app and 1 workspace');
     // Images stay (unticked): the ready image is the shared test base image.
     expect(await dialog.getByLabel('Also remove the images').isChecked()).toBe(false);
     await Promise.all([

@@ -10,6 +10,7 @@ import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import type { ActionState } from '@/components/action-state';
 import { isDnsLabel } from '@/lib/contracts/names';
+import { countBelow } from '@/lib/domain/count-below';
 import { createResource } from '@/lib/domain/create-resource';
 import { getObject } from '@/lib/domain/get-object';
 import { patchResource } from '@/lib/domain/patch-resource';
@@ -24,6 +25,7 @@ import {
 } from '@/lib/server/session';
 import type { Level, ObjectKey, ParentRef } from '@/lib/store/data-store';
 import { LEVEL_WORDS, objectPagePath, parentPagePath } from './object-paths';
+import { removesText } from './removes-text';
 import {
   fieldOfPath,
   type FormValues,
@@ -184,8 +186,22 @@ export async function deleteObjectAction(
   const checked = (field: string) => formData.get(field) === 'on';
   let left: string[];
   try {
-    const result = await deleteWithRuntime(await lifecycleContextFor(principal), level, key, {
-      // The confirmation names everything below; the page only deletes what it showed.
+    const ctx = await lifecycleContextFor(principal);
+    // The confirmation named what lies below as the page saw it; if that changed since (someone
+    // added a workspace meanwhile), the user has not agreed to remove it.
+    const shown = formData.get('removes');
+    if (typeof shown === 'string' && level !== 'workspace') {
+      const now = removesText(await countBelow(ctx, { level, key }));
+      if (now !== shown) {
+        return {
+          ok: false,
+          code: 'CONFLICT',
+          message: `What lies under this ${LEVEL_WORDS[level].one} changed since the page loaded: it now holds ${now || 'nothing'}. Reload the page and confirm again.`,
+        };
+      }
+    }
+    const result = await deleteWithRuntime(ctx, level, key, {
+      // Everything below goes: the confirmation named it, and it is checked unchanged above.
       cascade: true,
       removeImage: checked('removeImage'),
       removeVolume: checked('removeVolume'),

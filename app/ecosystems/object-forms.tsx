@@ -205,7 +205,13 @@ export function DeleteObjectControl({
       confirmLabel={`Delete ${word}`}
       action={action}
       state={state}
-      hidden={{ level, ...(parent as Record<string, string>), name }}
+      hidden={{
+        level,
+        ...(parent as Record<string, string>),
+        name,
+        // Checked again by the action: it refuses when more lies below than was named here.
+        ...(level !== 'workspace' && { removes }),
+      }}
     >
       {workspaces > 0 && (
         <>

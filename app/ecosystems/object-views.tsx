@@ -73,15 +73,6 @@ export function ObjectFacts({
   );
 }
 
-/** "2 domains, 5 apps and 9 workspaces" — only the levels with something in them. */
-export function removesText(counts: Partial<Record<Level, number>>): string {
-  const parts = (Object.entries(counts) as [Level, number][])
-    .filter(([, n]) => n > 0)
-    .map(([level, n]) => `${n} ${n === 1 ? LEVEL_WORDS[level].one : LEVEL_WORDS[level].many}`);
-  if (parts.length <= 1) return parts.join('');
-  return `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
-}
-
 /** "2 domains · 1 app · 0 workspaces": every level, zeros included (they say "empty"). */
 export function countsText(counts: Partial<Record<Level, number>>): string {
   return (Object.entries(counts) as [Level, number][])

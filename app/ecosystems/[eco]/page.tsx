@@ -22,9 +22,9 @@ import {
   DatabaseDown,
   ObjectFacts,
   ReadOnlyNote,
-  removesText,
   StaleCursor,
 } from '../object-views';
+import { removesText } from '../removes-text';
 import { formValuesOf } from '../resource-form';
 
 export const dynamic = 'force-dynamic';

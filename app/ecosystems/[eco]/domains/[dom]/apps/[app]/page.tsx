@@ -26,9 +26,9 @@ import {
   DatabaseDown,
   ObjectFacts,
   ReadOnlyNote,
-  removesText,
   StaleCursor,
 } from '../../../../../object-views';
+import { removesText } from '../../../../../removes-text';
 import { formValuesOf, SPEC_FIELDS } from '../../../../../resource-form';
 
 export const dynamic = 'force-dynamic';
