@@ -3,10 +3,8 @@
 // maps the agent's status back to AppErrors (grpc-errors.ts). Streams (exec, watch: see
 // grpc-streams.ts; build: below) have no deadline; the channel's keepalive pings (every 10 s, 5 s
 // to answer, also while idle) notice an agent that has gone away without closing the connection.
-import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { agentTransport } from './agent-address';
-import { agentServiceClient } from './grpc-service-client';
+import { AgentConnection, type AgentConnectionOptions } from './grpc-service-client';
 import type { BuildOutcome, SettingSource, StepState } from '../build/build-types';
 import { AppError } from '../errors';
 import { ERROR_CODE_KEY, toAppError } from './grpc-errors';
@@ -26,23 +24,7 @@ import type {
   WorkspaceState,
 } from './host-agent';
 
-const DEFAULT_DEADLINE_MS = 10_000;
-
-export interface GrpcHostAgentOptions {
-  /** The agent's address: `unix:///path.sock` or `host:port`. */
-  address: string;
-  /** The host's credential (the secret, not its hash). */
-  credential: string;
-  /** Per-call deadline for unary calls; default 10 s. */
-  deadlineMs?: number;
-  protoPath?: string;
-  /** Dial with TLS, trusting `ca` (PEM) or, without it, the system's roots. */
-  tls?: { ca?: Buffer };
-  /** Keepalive ping interval; default 10 s. */
-  keepaliveTimeMs?: number;
-  /** How long a keepalive ping may go unanswered before the connection is dropped; default 5 s. */
-  keepaliveTimeoutMs?: number;
-}
+export type GrpcHostAgentOptions = AgentConnectionOptions;
 
 const STATE_FROM_WIRE: Record<string, WorkspaceContainerState> = {
   STATE_RUNNING: 'running',
@@ -177,13 +159,6 @@ function fromWireBuildEvent(wire: WireBuildEvent): BuildStreamEvent | undefined 
   return undefined;
 }
 
-type UnaryMethod = (
-  request: object,
-  metadata: grpc.Metadata,
-  options: grpc.CallOptions,
-  callback: (error: grpc.ServiceError | null, response?: unknown) => void,
-) => grpc.ClientUnaryCall;
-
 function fromWireState(wire: WireState): WorkspaceState {
   return {
     name: wire.name,
@@ -195,56 +170,14 @@ function fromWireState(wire: WireState): WorkspaceState {
 }
 
 export class GrpcHostAgent implements HostAgent {
-  private readonly client: grpc.Client;
-  private readonly address: string;
-  private readonly credential: string;
-  private readonly deadlineMs: number;
+  private readonly agent: AgentConnection;
 
   constructor(options: GrpcHostAgentOptions) {
-    const Client = agentServiceClient(
-      options.protoPath ?? path.join(process.cwd(), 'proto', 'agent', 'v1', 'agent.proto'),
-      'Agent',
-    );
-    // `tls://host:port` (or an explicit `tls` option) dials with TLS; see agent-address.ts.
-    const { target, credentials } = agentTransport(options.address, options.tls);
-    this.client = new Client(target, credentials, {
-      'grpc.keepalive_time_ms': options.keepaliveTimeMs ?? 10_000,
-      'grpc.keepalive_timeout_ms': options.keepaliveTimeoutMs ?? 5_000,
-      'grpc.keepalive_permit_without_calls': 1,
-    });
-    this.address = options.address;
-    this.credential = options.credential;
-    this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
-  }
-
-  private metadata(): grpc.Metadata {
-    const metadata = new grpc.Metadata();
-    metadata.set('authorization', `Bearer ${this.credential}`);
-    return metadata;
-  }
-
-  private call<T>(method: string, request: object): Promise<T> {
-    const fn = (this.client as unknown as Record<string, UnaryMethod>)[method];
-    if (!fn) throw new AppError('INTERNAL', `The agent contract has no ${method}.`);
-    return new Promise<T>((resolve, reject) => {
-      fn.call(
-        this.client,
-        request,
-        this.metadata(),
-        { deadline: Date.now() + this.deadlineMs },
-        (error, response) => {
-          if (error) {
-            reject(
-              toAppError(error, { address: this.address, method, deadlineMs: this.deadlineMs }),
-            );
-          } else resolve(response as T);
-        },
-      );
-    });
+    this.agent = new AgentConnection('Agent', options);
   }
 
   async info(): Promise<AgentInfo> {
-    const wire = await this.call<WireInfo>('Info', {});
+    const wire = await this.agent.unary<WireInfo>('Info', {});
     return {
       agentVersion: wire.agentVersion,
       hostName: wire.hostName,
@@ -294,22 +227,22 @@ export class GrpcHostAgent implements HostAgent {
         },
       }),
     };
-    return fromWireState(await this.call<WireState>('Ensure', { spec: wire }));
+    return fromWireState(await this.agent.unary<WireState>('Ensure', { spec: wire }));
   }
 
   async start(name: string): Promise<void> {
-    await this.call('Start', { name });
+    await this.agent.unary('Start', { name });
   }
 
   async stop(name: string, options: { timeoutSeconds?: number } = {}): Promise<void> {
-    await this.call('Stop', {
+    await this.agent.unary('Stop', {
       name,
       ...(options.timeoutSeconds === undefined ? {} : { timeoutSeconds: options.timeoutSeconds }),
     });
   }
 
   async remove(name: string, options: RemoveOptions = {}): Promise<void> {
-    await this.call('Remove', {
+    await this.agent.unary('Remove', {
       name,
       volumes: options.volumes ?? [],
       image: options.image ?? '',
@@ -317,17 +250,17 @@ export class GrpcHostAgent implements HostAgent {
   }
 
   async inspect(name: string): Promise<WorkspaceState> {
-    return fromWireState(await this.call<WireState>('Inspect', { name }));
+    return fromWireState(await this.agent.unary<WireState>('Inspect', { name }));
   }
 
   async list(labelFilter: Record<string, string> = {}): Promise<WorkspaceState[]> {
-    const wire = await this.call<{ workspaces: WireState[] }>('List', { labelFilter });
+    const wire = await this.agent.unary<{ workspaces: WireState[] }>('List', { labelFilter });
     return wire.workspaces.map(fromWireState);
   }
 
   exec(name: string, options: ExecOptions): ExecSession {
     return openExecSession(
-      { client: this.client, metadata: this.metadata(), address: this.address },
+      { client: this.agent.client, metadata: this.agent.metadata(), address: this.agent.address },
       name,
       options,
     );
@@ -340,12 +273,12 @@ export class GrpcHostAgent implements HostAgent {
    * agent stop the build; `done` then resolves `cancelled` at once.
    */
   build(request: BuildRequest): BuildHandle {
-    const address = this.address;
-    const method = (this.client as unknown as Record<string, (...args: unknown[]) => unknown>)
+    const address = this.agent.address;
+    const method = (this.agent.client as unknown as Record<string, (...args: unknown[]) => unknown>)
       .Build!;
     const { workspaceId, ...ref } = request.workspace;
     const call = method.call(
-      this.client,
+      this.agent.client,
       {
         workspace: { ...ref, workspaceId: workspaceId ?? '' },
         buildId: request.buildId,
@@ -358,7 +291,7 @@ export class GrpcHostAgent implements HostAgent {
         noCache: request.noCache ?? false,
         secrets: request.secrets ?? {},
       },
-      this.metadata(),
+      this.agent.metadata(),
       {},
     ) as grpc.ClientReadableStream<WireBuildEvent>;
     const history: BuildStreamEvent[] = [];
@@ -436,12 +369,12 @@ export class GrpcHostAgent implements HostAgent {
 
   watch(options: { intervalMs?: number } = {}): WatchHandle {
     return openWatch(
-      { client: this.client, metadata: this.metadata(), address: this.address },
+      { client: this.agent.client, metadata: this.agent.metadata(), address: this.agent.address },
       options.intervalMs,
     );
   }
 
   close(): void {
-    this.client.close();
+    this.agent.client.close();
   }
 }

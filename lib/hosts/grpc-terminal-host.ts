@@ -6,10 +6,8 @@
 // GrpcHostAgent's, so terminals get their own connection to the agent (exec and watch streams do
 // not queue behind terminal output); all TerminalHosts for one address share it (grpc-js's
 // subchannel pool).
-import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { agentTransport } from './agent-address';
-import { agentServiceClient } from './grpc-service-client';
+import { AgentConnection, type AgentConnectionOptions } from './grpc-service-client';
 import { AppError } from '../errors';
 import { toAppError } from './grpc-errors';
 import type {
@@ -25,27 +23,11 @@ import type {
   TerminalViewer,
 } from './terminal-host';
 
-const DEFAULT_DEADLINE_MS = 10_000;
 /** After detach(), how long the agent has to end the stream before the call is cancelled. */
 const DETACH_GRACE_MS = 2_000;
 const FLOW_CONTROL_WINDOW = 4 * 1024 * 1024;
 
-export interface GrpcTerminalHostOptions {
-  /** The agent's address: `unix:///path.sock` or `host:port`. */
-  address: string;
-  /** The host's credential (the secret, not its hash). */
-  credential: string;
-  /** Per-call deadline for unary calls; default 10 s. */
-  deadlineMs?: number;
-  /** Default: proto/agent/v1/terminal.proto under the working directory. */
-  protoPath?: string;
-  /** Dial with TLS, trusting `ca` (PEM) or, without it, the system's roots. */
-  tls?: { ca?: Buffer };
-  /** Keepalive ping interval; default 10 s. */
-  keepaliveTimeMs?: number;
-  /** How long a keepalive ping may go unanswered before the connection is dropped; default 5 s. */
-  keepaliveTimeoutMs?: number;
-}
+export type GrpcTerminalHostOptions = AgentConnectionOptions;
 
 interface WireViewer {
   viewerId: string;
@@ -98,13 +80,6 @@ interface WireEvent {
   error?: { code: string; message: string } | null;
   detached?: { reason: string } | null;
 }
-
-type UnaryMethod = (
-  request: object,
-  metadata: grpc.Metadata,
-  options: grpc.CallOptions,
-  callback: (error: grpc.ServiceError | null, response?: unknown) => void,
-) => grpc.ClientUnaryCall;
 
 const EXIT_REASONS: Record<string, TerminalExitReason> = {
   TERMINAL_EXIT_REASON_EXITED: 'exited',
@@ -207,64 +182,19 @@ function onFinished(
 }
 
 export class GrpcTerminalHost implements TerminalHost {
-  private readonly client: grpc.Client;
-  private readonly address: string;
-  private readonly credential: string;
-  private readonly deadlineMs: number;
+  private readonly agent: AgentConnection;
 
   constructor(options: GrpcTerminalHostOptions) {
-    const Client = agentServiceClient(
-      options.protoPath ?? path.join(process.cwd(), 'proto', 'agent', 'v1', 'terminal.proto'),
-      'Terminals',
-    );
-    // `tls://host:port` (or an explicit `tls` option) dials with TLS; see agent-address.ts.
-    const { target, credentials } = agentTransport(options.address, options.tls);
-    this.client = new Client(target, credentials, {
-      'grpc.keepalive_time_ms': options.keepaliveTimeMs ?? 10_000,
-      'grpc.keepalive_timeout_ms': options.keepaliveTimeoutMs ?? 5_000,
-      'grpc.keepalive_permit_without_calls': 1,
+    this.agent = new AgentConnection('Terminals', options, {
       // HTTP/2's default 64 KiB receive window caps output at 64 KiB per round trip, below what a
       // TTY streams when the agent's event loop is busy; the agent's ack budget bounds what each
       // attachment may have in flight anyway (this client always reads).
       'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW,
     });
-    this.address = options.address;
-    this.credential = options.credential;
-    this.deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
-  }
-
-  private metadata(): grpc.Metadata {
-    const metadata = new grpc.Metadata();
-    metadata.set('authorization', `Bearer ${this.credential}`);
-    return metadata;
-  }
-
-  private call<T>(method: string, request: object): Promise<T> {
-    const fn = (this.client as unknown as Record<string, UnaryMethod>)[method];
-    if (!fn) throw new AppError('INTERNAL', `The terminal contract has no ${method}.`);
-    return new Promise<T>((resolve, reject) => {
-      fn.call(
-        this.client,
-        request,
-        this.metadata(),
-        { deadline: Date.now() + this.deadlineMs },
-        (error, response) => {
-          if (error) {
-            reject(
-              toAppError(error, {
-                address: this.address,
-                method: `Terminals/${method}`,
-                deadlineMs: this.deadlineMs,
-              }),
-            );
-          } else resolve(response as T);
-        },
-      );
-    });
   }
 
   async create(options: CreateTerminalOptions): Promise<TerminalInfo> {
-    const wire = await this.call<WireInfo>('Create', {
+    const wire = await this.agent.unary<WireInfo>('Create', {
       container: options.container,
       command: options.command ?? [],
       cols: options.cols ?? 0,
@@ -280,7 +210,7 @@ export class GrpcTerminalHost implements TerminalHost {
   }
 
   async list(filter: { container?: string; ownerId?: string } = {}): Promise<TerminalInfo[]> {
-    const wire = await this.call<{ terminals: WireInfo[] }>('List', {
+    const wire = await this.agent.unary<{ terminals: WireInfo[] }>('List', {
       container: filter.container ?? '',
       ownerId: filter.ownerId ?? '',
     });
@@ -288,21 +218,22 @@ export class GrpcTerminalHost implements TerminalHost {
   }
 
   async get(id: string): Promise<TerminalInfo> {
-    return fromWireInfo(await this.call<WireInfo>('Get', { id }));
+    return fromWireInfo(await this.agent.unary<WireInfo>('Get', { id }));
   }
 
   async close(id: string): Promise<TerminalInfo> {
-    return fromWireInfo(await this.call<WireInfo>('Close', { id }));
+    return fromWireInfo(await this.agent.unary<WireInfo>('Close', { id }));
   }
 
   attach(sessionId: string, options: AttachTerminalOptions): TerminalAttachment {
-    const method = (this.client as unknown as Record<string, (...args: unknown[]) => unknown>)
+    const method = (this.agent.client as unknown as Record<string, (...args: unknown[]) => unknown>)
       .Attach!;
-    const call = method.call(this.client, this.metadata(), {}) as grpc.ClientDuplexStream<
-      object,
-      WireEvent
-    >;
-    const address = this.address;
+    const call = method.call(
+      this.agent.client,
+      this.agent.metadata(),
+      {},
+    ) as grpc.ClientDuplexStream<object, WireEvent>;
+    const address = this.agent.address;
     const listeners: ((event: TerminalEvent) => void)[] = [];
     // Everything before the first listener; afterwards only the latest state, for late listeners.
     const early: TerminalEvent[] = [];
@@ -401,6 +332,6 @@ export class GrpcTerminalHost implements TerminalHost {
   /** Closes the channel (the connection stays while another client shares it). */
   disconnect(): void {
     // The service's own `Close` RPC is also generated as `close`, shadowing Client#close.
-    grpc.Client.prototype.close.call(this.client);
+    grpc.Client.prototype.close.call(this.agent.client);
   }
 }
