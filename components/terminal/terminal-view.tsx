@@ -33,11 +33,14 @@ export type TerminalStatus = 'connecting' | 'open' | 'reconnecting' | 'closed' |
 
 const LIGHT = { background: '#ffffff', foreground: '#1f2328', cursor: '#1f2328' };
 
-/** The terminal's colours from the page's tokens (light ones if the stylesheet has none). */
+/**
+ * The terminal's colours: the page's, as the body resolves its tokens for the current scheme
+ * (light ones if the stylesheet gives none).
+ */
 function pageColours(): typeof LIGHT {
-  const css = getComputedStyle(document.documentElement);
-  const background = css.getPropertyValue('--bg').trim() || LIGHT.background;
-  const foreground = css.getPropertyValue('--fg').trim() || LIGHT.foreground;
+  const css = getComputedStyle(document.body);
+  const background = css.backgroundColor || LIGHT.background;
+  const foreground = css.color || LIGHT.foreground;
   return { background, foreground, cursor: foreground };
 }
 
