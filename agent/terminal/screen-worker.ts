@@ -16,10 +16,13 @@ export type ToWorker =
   | { op: 'write'; id: number; data: Uint8Array }
   | { op: 'resize'; id: number; cols: number; rows: number; seq: number }
   | { op: 'snapshot'; id: number }
+  /** Parse what is held now (the agent waits for the emulator to catch up). */
+  | { op: 'release'; id: number }
   | { op: 'dispose'; id: number };
 
 export type FromWorker =
-  | { op: 'parsed'; id: number; parsed: number }
+  /** `skipped`: bytes fast-forwarded so far (counted in `parsed`, never parsed). */
+  | { op: 'parsed'; id: number; parsed: number; skipped: number }
   | {
       op: 'snapshot';
       id: number;
@@ -36,18 +39,20 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { Terminal } = require(workerData.headless);
 const { SerializeAddon } = require(workerData.serialize);
+const HOLD_BYTES = workerData.holdBytes;
+const HOLD_MS = workerData.holdMs;
 const screens = new Map();
 // Parse progress is reported once per turn for all screens (one message, not one per write).
 const progress = new Map();
 let reporting = false;
-function report(id, parsed) {
-  progress.set(id, parsed);
+function report(s) {
+  progress.set(s.id, s);
   if (reporting) return;
   reporting = true;
   setImmediate(() => {
     reporting = false;
     const batch = [];
-    for (const [id, parsed] of progress) batch.push({ op: 'parsed', id, parsed });
+    for (const [id, s] of progress) batch.push({ op: 'parsed', id, parsed: s.parsed, skipped: s.skipped });
     progress.clear();
     parentPort.postMessage(batch);
   });
@@ -58,11 +63,9 @@ function failed(id, error) {
   const s = screens.get(id);
   screens.delete(id);
   progress.delete(id);
+  if (s) clearTimeout(s.timer);
   try { if (s) s.terminal.dispose(); } catch {}
   parentPort.postMessage([{ op: 'failed', id, message: String((error && error.message) || error) }]);
-}
-function guarded(id, fn) {
-  return () => { try { fn(); } catch (error) { failed(id, error); } };
 }
 parentPort.on('message', (batch) => {
   for (const m of batch) {
@@ -77,43 +80,130 @@ function handle(m) {
     });
     const serializer = new SerializeAddon();
     terminal.loadAddon(serializer);
-    screens.set(m.id, { terminal, serializer, scrollback: m.scrollback, parsed: 0, sizeSeq: 0 });
+    screens.set(m.id, {
+      id: m.id, terminal, serializer, scrollback: m.scrollback, parsed: 0, skipped: 0, sizeSeq: 0,
+      // Work not handed to the emulator yet, in order; 'busy' while it parses one write of ours.
+      ops: [], heldBytes: 0, busy: false, timer: undefined, releasing: false,
+    });
     return;
   }
   const s = screens.get(m.id);
   if (!s) return;
-  switch (m.op) {
-    case 'write': {
-      const length = m.data.length;
-      s.terminal.write(m.data, guarded(m.id, () => {
-        s.parsed += length;
-        report(m.id, s.parsed);
-      }));
+  if (m.op === 'dispose') {
+    screens.delete(m.id);
+    progress.delete(m.id);
+    clearTimeout(s.timer);
+    s.terminal.dispose();
+    return;
+  }
+  if (m.op === 'release') {
+    s.releasing = true;
+    run(s, true);
+    return;
+  }
+  s.ops.push(m);
+  if (m.op === 'write') s.heldBytes += m.data.length;
+  run(s, m.op !== 'write');
+}
+// Hands the screen's work to its emulator in order. Output is held (up to HOLD_BYTES or HOLD_MS)
+// and given as one write, so a flood's held bytes can be fast-forwarded (see skippable); a resize
+// or snapshot releases what is held before it at once.
+function run(s, urgent) {
+  if (s.busy || !screens.has(s.id)) return;
+  urgent = urgent || s.releasing;
+  while (s.ops.length > 0) {
+    const head = s.ops[0];
+    if (head.op === 'write') {
+      const more = s.ops.some((op) => op.op !== 'write');
+      if (!urgent && !more && s.heldBytes < HOLD_BYTES) {
+        if (!s.timer) s.timer = setTimeout(() => { s.timer = undefined; guard(s, () => run(s, true)); }, HOLD_MS);
+        return;
+      }
+      feed(s);
       return;
     }
-    case 'resize':
-      s.terminal.write('', guarded(m.id, () => {
-        s.terminal.resize(m.cols, m.rows);
-        s.sizeSeq = m.seq;
-      }));
-      return;
-    case 'snapshot':
+    s.ops.shift();
+    if (head.op === 'resize') {
+      s.terminal.resize(head.cols, head.rows);
+      s.sizeSeq = head.seq;
+    } else if (head.op === 'snapshot') {
       // Behind everything written before it: renders exactly the bytes up to 'parsed'.
-      s.terminal.write('', guarded(m.id, () => {
-        if (!screens.has(m.id)) return;
-        parentPort.postMessage([{
-          op: 'snapshot', id: m.id, parsed: s.parsed,
-          data: s.serializer.serialize({ scrollback: s.scrollback }),
-          cols: s.terminal.cols, rows: s.terminal.rows, sizeSeq: s.sizeSeq,
-        }]);
-      }));
-      return;
-    case 'dispose':
-      screens.delete(m.id);
-      progress.delete(m.id);
-      s.terminal.dispose();
-      return;
+      parentPort.postMessage([{
+        op: 'snapshot', id: s.id, parsed: s.parsed,
+        data: s.serializer.serialize({ scrollback: s.scrollback }),
+        cols: s.terminal.cols, rows: s.terminal.rows, sizeSeq: s.sizeSeq,
+      }]);
+    }
   }
+  s.releasing = false; // all caught up
+}
+function guard(s, fn) {
+  try { fn(); } catch (error) { failed(s.id, error); }
+}
+/** Writes the held output (the writes at the head of the queue) to the emulator as one. */
+function feed(s) {
+  clearTimeout(s.timer);
+  s.timer = undefined;
+  let length = 0;
+  let count = 0;
+  while (count < s.ops.length && s.ops[count].op === 'write') length += s.ops[count++].data.length;
+  const writes = s.ops.splice(0, count);
+  const data = writes.length === 1 ? writes[0].data : new Uint8Array(length);
+  if (writes.length > 1) {
+    let at = 0;
+    for (const w of writes) { data.set(w.data, at); at += w.data.length; }
+  }
+  s.heldBytes -= length;
+  const skip = skippable(s.terminal, data);
+  s.skipped += skip;
+  s.busy = true;
+  s.terminal.write(skip > 0 ? data.subarray(skip) : data, () => guard(s, () => {
+    s.busy = false;
+    s.parsed += length;
+    report(s);
+    run(s, false);
+  }));
+}
+// Fast-forward: how many leading bytes of 'data' can be left out without changing the screen,
+// the scrollback or any mode the emulator ends in. A flood prints far more lines than the
+// emulator keeps; parsing all of them made the emulator the agent's largest cost. Leaving out
+// a prefix is exact when
+//   - the emulator is idle in its ground state (no sequence or UTF-8 character begun), on the
+//     normal screen with the scroll region the whole screen;
+//   - the prefix is plain: printable ASCII, CR and LF only, which change nothing but the cursor
+//     and the text of lines (no mode, attribute, charset, tab stop or title);
+//   - the prefix is followed by a CR (from there the cursor's column no longer depends on the
+//     prefix) and more plain bytes holding at least 2 x rows + scrollback line feeds: within
+//     'rows' of them the cursor reaches the bottom row either way, and the rows + scrollback
+//     after that scroll every line the prefix (or its absence) touched out of the buffer.
+// Anything else keeps every byte. The emulator's internals used here are checked by
+// screen.test.ts; if they change, nothing is left out.
+function skippable(terminal, data) {
+  if (data.length < HOLD_BYTES / 4) return 0;
+  const core = terminal._core;
+  const input = core && core._inputHandler;
+  const parser = input && input._parser;
+  const decoder = input && input._utf8Decoder;
+  const buffers = core && core.buffers;
+  if (!parser || !decoder || !decoder.interim || !buffers || !buffers.normal) return 0;
+  if (parser.currentState !== 0 || decoder.interim[0] !== 0) return 0;
+  const buffer = buffers.active;
+  if (buffer !== buffers.normal) return 0;
+  if (buffer.scrollTop !== 0 || buffer.scrollBottom !== terminal.rows - 1) return 0;
+  // The plain run at the start; in it, the (2 x rows + scrollback)-th LF from its end, and the
+  // last CR before that: the prefix ends there.
+  let plain = 0;
+  while (plain < data.length) {
+    const b = data[plain];
+    if ((b < 32 || b > 126) && b !== 10 && b !== 13) break;
+    plain += 1;
+  }
+  let needed = 2 * terminal.rows + terminal.options.scrollback;
+  let at = plain - 1;
+  for (; at >= 0; at -= 1) if (data[at] === 10 && --needed === 0) break;
+  while (at >= 0 && data[at] !== 13) at -= 1;
+  if (at <= 0) return 0;
+  return at;
 }
 `;
 
@@ -124,6 +214,12 @@ export interface WorkerScreen {
 }
 
 const require = createRequire(import.meta.url);
+/**
+ * Output is held this long, or until this much is held, before the emulator parses it: one write
+ * instead of many, and a flood's excess fast-forwarded (see `skippable` in the worker).
+ */
+const HOLD_MS = 30;
+const HOLD_BYTES = 1024 * 1024;
 /** An idle worker is ended after this long without screens (it costs ~20 MB). */
 const IDLE_MS = 30_000;
 
@@ -169,6 +265,8 @@ function started(): Worker {
   const created = new Worker(WORKER_SOURCE, {
     eval: true,
     workerData: {
+      holdBytes: HOLD_BYTES,
+      holdMs: HOLD_MS,
       headless: require.resolve('@xterm/headless'),
       serialize: require.resolve('@xterm/addon-serialize'),
     },

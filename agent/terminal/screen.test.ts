@@ -2,11 +2,14 @@
 // queries, restore the alternate screen, keep characters split across writes, follow resizes in
 // stream order.
 import { createRequire } from 'node:module';
+import type * as SerializeModule from '@xterm/addon-serialize';
 import type * as HeadlessModule from '@xterm/headless';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TerminalScreen } from './screen';
 
-const { Terminal } = createRequire(import.meta.url)('@xterm/headless') as typeof HeadlessModule;
+const load = createRequire(import.meta.url);
+const { Terminal } = load('@xterm/headless') as typeof HeadlessModule;
+const { SerializeAddon } = load('@xterm/addon-serialize') as typeof SerializeModule;
 const screens: TerminalScreen[] = [];
 
 function screen(cols = 40, rows = 10): TerminalScreen {
@@ -119,5 +122,88 @@ describe('TerminalScreen', () => {
     expect((await render(snap.data, snap.cols, snap.rows)).lines[0]).toBe('alive');
     healthy.write(Buffer.from('!'));
     expect((await healthy.snapshot()).offset).toBe(6);
+  });
+
+  describe('fast-forwarding a flood', () => {
+    const LINE = 'the quick brown fox jumps over the lazy dog 0123456789\r\n';
+    const flood = (bytes: number) => Buffer.from(LINE.repeat(Math.ceil(bytes / LINE.length)));
+
+    /** What an emulator that parsed every byte serializes, for comparison with a snapshot. */
+    async function reference(chunks: Buffer[], cols = 40, rows = 10): Promise<string> {
+      const term = new Terminal({ cols, rows, scrollback: 100, allowProposedApi: true });
+      const serializer = new SerializeAddon();
+      term.loadAddon(serializer);
+      for (const chunk of chunks) await new Promise<void>((resolve) => term.write(chunk, resolve));
+      const data = serializer.serialize({ scrollback: 100 });
+      term.dispose();
+      return data;
+    }
+
+    /** Writes `parts` in 64 KiB chunks like an exec's output; a snapshot after each but the last. */
+    async function feed(s: TerminalScreen, parts: Buffer[]) {
+      let snapshot;
+      for (const part of parts) {
+        for (let at = 0; at < part.length; at += 64 * 1024)
+          s.write(part.subarray(at, at + 64 * 1024));
+        snapshot = await s.snapshot();
+      }
+      return snapshot!;
+    }
+
+    it('leaves out lines that scroll away unseen, and the screen is the same', async () => {
+      const s = screen();
+      const parts = [
+        Buffer.from('\x1b[1;31mred\x1b[0m start\r\n\x1b[5;7H'),
+        Buffer.concat([flood(1_500_000), Buffer.from('\x1b[32mgreen\x1b[0m\r\n'), flood(600_000)]),
+        Buffer.from('$ \x1b[1mprompt'),
+      ];
+      const snap = await feed(s, parts);
+      expect(s.skippedBytes).toBeGreaterThan(1_400_000);
+      expect(snap.offset).toBe(parts.reduce((n, p) => n + p.length, 0));
+      expect(snap.data).toBe(await reference(parts));
+    });
+
+    it('keeps every byte when the emulator stopped inside a sequence or a character', async () => {
+      const cases: [Buffer, Buffer][] = [
+        // The flood after it is plain text from its first byte: only the emulator's own state
+        // says that "1m" ends a colour sequence, which turns the whole flood red.
+        [Buffer.from('\x1b[3'), Buffer.from('1m')],
+        [Buffer.from('\x1b]0;title '), Buffer.from('continued')],
+        [Buffer.from([0xe2, 0x82]), Buffer.from([0xac])],
+      ];
+      for (const [cut, continued] of cases) {
+        const s = screen();
+        const parts = [
+          Buffer.concat([Buffer.from('x'), cut]),
+          Buffer.concat([continued, flood(1_200_000)]),
+          Buffer.from('\x07end'),
+        ];
+        const snap = await feed(s, parts);
+        expect(s.skippedBytes).toBe(0);
+        expect(snap.data).toBe(await reference(parts));
+      }
+    });
+
+    it('keeps every byte on the alternate screen and in a scroll region', async () => {
+      for (const setup of ['\x1b[?1049h', '\x1b[3;8r']) {
+        const s = screen();
+        const parts = [
+          Buffer.from(`top\r\n${setup}`),
+          flood(1_200_000),
+          Buffer.from('\x1b[?1049lend'),
+        ];
+        const snap = await feed(s, parts);
+        expect(s.skippedBytes).toBe(0);
+        expect(snap.data).toBe(await reference(parts));
+      }
+    });
+
+    it('keeps every byte of lines without carriage returns', async () => {
+      const s = screen();
+      const parts = [Buffer.from('\x1b[5;20H'), Buffer.from('lf only\n'.repeat(150_000))];
+      const snap = await feed(s, parts);
+      expect(s.skippedBytes).toBe(0);
+      expect(snap.data).toBe(await reference(parts));
+    });
   });
 });

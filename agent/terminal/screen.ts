@@ -6,8 +6,9 @@
 // the serialized screen holds none.
 //
 // The emulator runs in a worker thread shared by all sessions (screen-worker.ts), so parsing never
-// holds up the agent's I/O; it may lag behind the bytes written to it. Writes made in one turn of
-// the event loop go to the worker as one message; every parsed write advances `parsed`; a snapshot
+// holds up the agent's I/O; it may lag behind the bytes written to it. Writes go to the worker in
+// batches (a turn's worth of a flood at once, a few keystrokes' echo after POST_DELAY_MS); every
+// parsed batch advances `parsed`; a snapshot or resize sends what is batched first, and a snapshot
 // is rendered behind everything written before it, so it shows exactly the bytes up to its
 // `offset`. Answers the emulator generates for queries are dropped.
 import {
@@ -16,6 +17,10 @@ import {
   openWorkerScreen,
   type ToWorker,
 } from './screen-worker';
+
+/** A batch this big is posted to the worker at the end of the turn; smaller ones wait a little. */
+const POST_NOW_BYTES = 64 * 1024;
+const POST_DELAY_MS = 20;
 
 export interface ScreenSnapshot {
   /** The output offset the screen corresponds to: output continues from here. */
@@ -46,6 +51,8 @@ export class TerminalScreen {
   private batch: Uint8Array[] = [];
   private batchBytes = 0;
   private flushScheduled = false;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private skipped = 0;
   /** Bumped by every resize, so a cached snapshot is never served across one. */
   private generation = 0;
   private cached: { parsed: number; generation: number; snapshot: ScreenSnapshot } | undefined;
@@ -81,6 +88,11 @@ export class TerminalScreen {
     return this.lost ? 0 : this.queued - this.parsed;
   }
 
+  /** Bytes the emulator fast-forwarded (a flood's lines that scrolled out unseen). */
+  get skippedBytes(): number {
+    return this.skipped;
+  }
+
   get cols(): number {
     return this.currentCols;
   }
@@ -96,9 +108,17 @@ export class TerminalScreen {
     // that over (a chunk may be a view into a larger, pooled buffer, which must not be moved).
     this.batch.push(data);
     this.batchBytes += data.length;
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
+    // A turn's worth of a flood goes at once; a few keystrokes' echo waits a little, so typing
+    // does not wake the worker (and the agent, with its progress) for every key.
+    if (this.batchBytes >= POST_NOW_BYTES) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    } else if (!this.flushScheduled && !this.flushTimer) {
+      this.flushTimer = setTimeout(() => this.flush(), POST_DELAY_MS);
     }
   }
 
@@ -118,6 +138,9 @@ export class TerminalScreen {
   /** Resolves once at most `below` bytes are left to parse (one waiter at a time). */
   drained(below: number): Promise<void> {
     if (this.backlog <= below || this.disposed || this.lost) return Promise.resolve();
+    // Nothing is held back for batching while someone waits for the emulator.
+    this.flush();
+    this.post({ op: 'release', id: this.id });
     return new Promise((resolve) => {
       const previous = this.drainWaiter;
       this.drainWaiter = {
@@ -154,6 +177,7 @@ export class TerminalScreen {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    clearTimeout(this.flushTimer);
     this.batch = [];
     this.drainWaiter?.resolve();
     this.drainWaiter = undefined;
@@ -165,6 +189,8 @@ export class TerminalScreen {
   /** Posts this turn's writes to the worker as one transferred buffer. */
   private flush(): void {
     this.flushScheduled = false;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     if (this.batchBytes === 0 || this.disposed) return;
     const joined = new Uint8Array(this.batchBytes);
     let at = 0;
@@ -181,6 +207,7 @@ export class TerminalScreen {
     if (this.disposed) return;
     if (message.op === 'parsed') {
       this.parsed = message.parsed;
+      this.skipped = message.skipped;
       const waiter = this.drainWaiter;
       if (waiter && this.backlog <= waiter.below) {
         this.drainWaiter = undefined;

@@ -197,6 +197,65 @@ describe('TerminalSessionManager', () => {
     await m.close(info.id);
   });
 
+  it('paces the process by a driver that keeps up: a flood beyond the window arrives whole', async () => {
+    const m = manager({ windowBytes: 256 * 1024, ackBudgetBytes: 64 * 1024 });
+    const info = await m.create({ container, command: ['/bin/sh', '-c', 'read go; seq 1 200000'] });
+    const viewer = sink();
+    const session = m.session(info.id);
+    const handle = session.attach(
+      { viewerId: 'slow-driver', readOnly: false, resumeOffset: 0 },
+      {
+        ...viewer.sink,
+        send(event) {
+          viewer.sink.send(event);
+          // A driver slower than the process: it acks each output 20 ms after getting it.
+          if (event.type === 'output') {
+            setTimeout(() => handle.ack(event.offset + event.data.length), 20);
+          }
+          return true;
+        },
+      },
+    );
+    expect(handle.driver).toBe(true);
+    handle.write(Buffer.from('\r'));
+    await until(() => viewer.ended, 'the exit', 60_000);
+    expect(session.info().outputOffset).toBeGreaterThan(4 * 256 * 1024);
+    expect(viewer.events.some((e) => e.type === 'snapshot')).toBe(false);
+    let next: number | undefined;
+    for (const event of viewer.events) {
+      if (event.type !== 'output') continue;
+      if (next !== undefined) expect(event.offset).toBe(next);
+      next = event.offset + event.data.length;
+    }
+    expect(viewer.output()).toMatch(/\r\n1\r\n2\r\n[\s\S]*\r\n200000\r\n$/);
+  });
+
+  it('stops waiting for a driver that reads nothing after the pace limit; it gets a snapshot', async () => {
+    const m = manager({ windowBytes: 256 * 1024, ackBudgetBytes: 64 * 1024, paceLimitMs: 300 });
+    const info = await m.create({
+      container,
+      command: ['/bin/sh', '-c', 'read go; seq 1 200000; echo DONE; sleep 30'],
+    });
+    const stalled = sink();
+    const session = m.session(info.id);
+    const handle = session.attach(
+      { viewerId: 'stalled-driver', readOnly: false, resumeOffset: 0 },
+      stalled.sink,
+    );
+    const started = Date.now();
+    handle.write(Buffer.from('\r'));
+    // Without the limit the process would wait for this viewer for good.
+    await until(() => session.info().outputOffset > 1_200_000, 'the flood past the stalled driver');
+    const took = Date.now() - started;
+    expect(took).toBeLessThan(10_000);
+    handle.ack(
+      stalled.events.reduce((n, e) => (e.type === 'output' ? e.offset + e.data.length : n), 0),
+    );
+    await until(() => stalled.events.some((e) => e.type === 'snapshot'), 'the snapshot');
+    handle.detach();
+    await m.close(info.id);
+  });
+
   it('ends a viewer that never acknowledges when the exited session is forgotten', async () => {
     const m = manager({ ackBudgetBytes: 4096 });
     const info = await m.create({ container, command: ['/bin/sh', '-c', 'seq 1 5000; exit 4'] });

@@ -23,6 +23,8 @@ export interface TerminalManagerOptions {
   scrollback?: number;
   /** Viewers per session; default 64. */
   maxViewers?: number;
+  /** How long a process waits for its driving viewer to read before going on without it. */
+  paceLimitMs?: number;
 }
 
 export interface CreateTerminalRequest {
@@ -50,10 +52,11 @@ export const TERMINAL_DEFAULTS = {
   maxSessions: 256,
   idleTimeoutMs: 30 * 60_000,
   exitedRetentionMs: 60_000,
-  windowBytes: 2 * 1024 * 1024,
-  ackBudgetBytes: 512 * 1024,
+  windowBytes: 8 * 1024 * 1024,
+  ackBudgetBytes: 2 * 1024 * 1024,
   scrollback: 1000,
   maxViewers: 64,
+  paceLimitMs: 1_000,
 } as const;
 
 const MIN_WINDOW_BYTES = 64 * 1024;
@@ -81,6 +84,7 @@ export class TerminalSessionManager {
       ackBudgetBytes: options.ackBudgetBytes ?? TERMINAL_DEFAULTS.ackBudgetBytes,
       scrollback: options.scrollback ?? TERMINAL_DEFAULTS.scrollback,
       maxViewers: options.maxViewers ?? TERMINAL_DEFAULTS.maxViewers,
+      paceLimitMs: options.paceLimitMs ?? TERMINAL_DEFAULTS.paceLimitMs,
     };
   }
 
@@ -122,6 +126,7 @@ export class TerminalSessionManager {
         scrollback: this.settings.scrollback,
         exitedRetentionMs: this.settings.exitedRetentionMs,
         maxViewers: this.settings.maxViewers,
+        paceLimitMs: this.settings.paceLimitMs,
       };
       const session = await TerminalSession.start(this.runtime, config, {
         onRemoved: (removed) => {

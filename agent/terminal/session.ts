@@ -1,11 +1,19 @@
 // One terminal session on the agent: a process with a TTY in a workspace container (through the
 // ContainerRuntime's exec), the last `windowBytes` of its output addressed by absolute byte offset
 // (OutputRing), and a headless emulator fed with the same bytes (TerminalScreen) for snapshots.
-// Output is read from the process continuously, whatever the viewers do: it goes into the window
-// and the emulator, and each viewer is then fed from the window at its own pace — by the
-// transport's backpressure and by its budget of unacknowledged bytes — so one slow or stalled
-// viewer never holds up the process or another viewer. A viewer whose next byte has left the
-// window gets a snapshot of the screen and continues from the snapshot's offset.
+// Output goes into the window and the emulator, and each viewer is fed from the window at its own
+// pace — by the transport's backpressure and by its budget of unacknowledged bytes. A viewer whose
+// next byte has left the window gets a snapshot of the screen and continues from the snapshot's
+// offset.
+//
+// Pacing: like a terminal over ssh, the process writes no faster than its owner reads — output
+// from the process waits while the most advanced driving viewer is about to fall out of the window,
+// so a flood reaches a driver whole instead of as snapshots. Only drivers pace, only the fastest of
+// them counts, and only while it keeps up: a driver that, while the process waits for it, does not
+// read a quarter of the window within `paceLimitMs` stops pacing (until it has caught up again,
+// e.g. after its snapshot). So a slow or stalled viewer costs the process at most one such wait,
+// read-only viewers never hold it up, and no viewer holds up another. The process also waits while the emulator lags a quarter window
+// behind (snapshots must stay within the window).
 //
 // Viewers: drivers (writable, and the owner's user — or anyone writable when the session has no
 // owner) set the TTY's size; others get the authoritative size and letterbox. Read-only viewers'
@@ -135,6 +143,8 @@ export interface SessionConfig {
   scrollback: number;
   exitedRetentionMs: number;
   maxViewers: number;
+  /** How long the process waits for a driver that advances nothing before going on without it. */
+  paceLimitMs: number;
 }
 
 export interface SessionHooks {
@@ -171,6 +181,8 @@ interface Viewer {
   waitingDrain: boolean;
   snapshotting: boolean;
   ended: boolean;
+  /** A driver that kept up: the process waits for it (see Pacing above). */
+  pacing: boolean;
 }
 
 let nextViewerKey = 1;
@@ -188,7 +200,9 @@ export class TerminalSession {
   private state: SessionState = 'running';
   private exit: SessionExit | undefined;
   private closing: ExitReason | undefined;
-  private outputPaused = false;
+  /** Why the process's output is paused: the emulator lags, or the pacing viewers do. */
+  private readonly pausedFor = { screen: false, viewers: false };
+  private paceTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private removeTimer: NodeJS.Timeout | undefined;
   private removed = false;
@@ -237,7 +251,7 @@ export class TerminalSession {
       throw error;
     }
     session.process = exec;
-    if (session.outputPaused) exec.pauseOutput();
+    if (session.pausedFor.screen || session.pausedFor.viewers) exec.pauseOutput();
     exec.exited.then(
       ({ exitCode }) => session.finish(exitCode),
       () => session.finish(undefined),
@@ -322,6 +336,7 @@ export class TerminalSession {
       waitingDrain: false,
       snapshotting: false,
       ended: false,
+      pacing: driver,
     };
     this.viewers.set(viewer.key, viewer);
     this.touch();
@@ -358,6 +373,7 @@ export class TerminalSession {
         if (viewer.ended || !(offset > viewer.acked)) return;
         viewer.acked = Math.min(offset, viewer.sent);
         this.pump(viewer);
+        this.pace();
       },
       detach: () => this.endViewer(viewer, 'requested'),
       drop: () => this.endViewer(viewer, undefined),
@@ -374,15 +390,50 @@ export class TerminalSession {
     // The emulator must not fall a window behind (a snapshot's offset must stay in the window),
     // nor buffer without bound: when it lags, the process waits for it — for every viewer alike.
     const high = Math.max(MAX_CHUNK, this.config.windowBytes / 4);
-    if (!this.outputPaused && this.screen.backlog > high) {
-      this.outputPaused = true;
-      this.process?.pauseOutput();
-      void this.screen.drained(high / 4).then(() => {
-        this.outputPaused = false;
-        this.process?.resumeOutput();
-      });
+    if (!this.pausedFor.screen && this.screen.backlog > high) {
+      this.setPaused('screen', true);
+      void this.screen.drained(high / 4).then(() => this.setPaused('screen', false));
     }
     for (const viewer of this.viewers.values()) this.pump(viewer);
+    this.pace();
+  }
+
+  /**
+   * Pauses the process's output while the most advanced pacing viewer has less than a quarter
+   * window left before its next byte would leave the window; resumes once it has half a window.
+   * A wait longer than `paceLimitMs` without that viewer getting there ends its pacing.
+   */
+  private pace(): void {
+    let lag = Infinity;
+    for (const viewer of this.viewers.values()) {
+      if (viewer.ended) continue;
+      if (!viewer.pacing && !viewer.snapshotting && viewer.sent >= this.ring.end) {
+        viewer.pacing = viewer.driver; // caught up again
+      }
+      if (viewer.pacing && !viewer.snapshotting) lag = Math.min(lag, this.ring.end - viewer.sent);
+    }
+    const window = this.config.windowBytes;
+    if (!this.pausedFor.viewers && lag !== Infinity && lag > window - window / 4) {
+      this.setPaused('viewers', true);
+      this.paceTimer = setTimeout(() => {
+        this.paceTimer = undefined;
+        for (const viewer of this.viewers.values()) viewer.pacing = false;
+        this.setPaused('viewers', false);
+      }, this.config.paceLimitMs);
+      this.paceTimer.unref();
+    } else if (this.pausedFor.viewers && lag < window / 2) {
+      clearTimeout(this.paceTimer);
+      this.paceTimer = undefined;
+      this.setPaused('viewers', false);
+    }
+  }
+
+  private setPaused(reason: keyof TerminalSession['pausedFor'], paused: boolean): void {
+    const before = this.pausedFor.screen || this.pausedFor.viewers;
+    this.pausedFor[reason] = paused;
+    const after = this.pausedFor.screen || this.pausedFor.viewers;
+    if (before && !after) this.process?.resumeOutput();
+    if (!before && after) this.process?.pauseOutput();
   }
 
   /** Places a viewer at `offset` (its size as of there); the pump sends what follows. */
@@ -585,6 +636,7 @@ export class TerminalSession {
     this.touch();
     this.broadcastViewers();
     this.armIdleTimer();
+    if (this.pausedFor.viewers) this.pace();
   }
 
   private armIdleTimer(): void {
@@ -622,6 +674,7 @@ export class TerminalSession {
     this.removed = true;
     clearTimeout(this.removeTimer);
     clearTimeout(this.idleTimer);
+    clearTimeout(this.paceTimer);
     for (const viewer of [...this.viewers.values()]) this.endViewer(viewer, undefined, true);
     this.screen.dispose();
     this.hooks.onRemoved(this);
