@@ -203,6 +203,7 @@ export class TerminalSession {
   /** Why the process's output is paused: the emulator lags, or the pacing viewers do. */
   private readonly pausedFor = { screen: false, viewers: false };
   private paceTimer: NodeJS.Timeout | undefined;
+  private feedScheduled = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private removeTimer: NodeJS.Timeout | undefined;
   private removed = false;
@@ -394,8 +395,16 @@ export class TerminalSession {
       this.setPaused('screen', true);
       void this.screen.drained(high / 4).then(() => this.setPaused('screen', false));
     }
-    for (const viewer of this.viewers.values()) this.pump(viewer);
-    this.pace();
+    // Viewers are fed once per turn: the engine hands a TTY's output over in pieces of a few
+    // KiB, and those read in one turn go to each viewer as one message.
+    if (!this.feedScheduled) {
+      this.feedScheduled = true;
+      setImmediate(() => {
+        this.feedScheduled = false;
+        for (const viewer of this.viewers.values()) this.pump(viewer);
+        this.pace();
+      });
+    }
   }
 
   /**

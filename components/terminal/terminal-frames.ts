@@ -67,10 +67,16 @@ export function encodePing(payload: Uint8Array = new Uint8Array(0)): Uint8Array 
   return bytes;
 }
 
-export function encodeOutput(offset: number, data: Uint8Array): Uint8Array {
-  const { bytes, view } = frame(S_OUTPUT, 8 + data.length);
+/** One output frame; `data` may come in contiguous pieces (joined into the frame). */
+export function encodeOutput(offset: number, data: Uint8Array | readonly Uint8Array[]): Uint8Array {
+  const pieces = data instanceof Uint8Array ? [data] : data;
+  const { bytes, view } = frame(S_OUTPUT, 8 + pieces.reduce((n, p) => n + p.length, 0));
   view.setBigUint64(1, BigInt(offset));
-  bytes.set(data, 9);
+  let at = 9;
+  for (const piece of pieces) {
+    bytes.set(piece, at);
+    at += piece.length;
+  }
   return bytes;
 }
 

@@ -35,6 +35,8 @@ import {
 } from './terminal-frames';
 
 export const PING_INTERVAL_MS = 15_000;
+/** Output batched in one turn is sent once it reaches this size. */
+const MAX_OUTPUT_FRAME = 256 * 1024;
 
 type Log = (
   level: 'info' | 'warn' | 'error',
@@ -120,6 +122,7 @@ export function terminalSockets(runtime: Runtime, log: Log): TerminalSockets {
     let unregister: (() => void) | undefined;
     const close = (code: number, reason: string) => {
       if (closed) return;
+      sendOutput();
       closed = true;
       clearInterval(pings);
       unregister?.();
@@ -128,6 +131,25 @@ export function terminalSockets(runtime: Runtime, log: Log): TerminalSockets {
     };
     const send = (bytes: Uint8Array) => {
       if (!closed && ws.readyState === ws.OPEN) ws.send(bytes);
+    };
+    // Output the agent sends in one turn goes out as one frame (the pieces are contiguous): a
+    // flood costs this process, the network and the browser one frame per turn, not one per
+    // agent message. Any other event sends the batch first, so the order is kept.
+    let batch: { offset: number; pieces: Uint8Array[]; bytes: number } | undefined;
+    const sendOutput = () => {
+      const pending = batch;
+      batch = undefined;
+      if (pending) send(encodeOutput(pending.offset, pending.pieces));
+    };
+    const queueOutput = (offset: number, data: Uint8Array) => {
+      if (batch && batch.offset + batch.bytes !== offset) sendOutput();
+      if (!batch) {
+        batch = { offset, pieces: [], bytes: 0 };
+        setImmediate(sendOutput);
+      }
+      batch.pieces.push(data);
+      batch.bytes += data.length;
+      if (batch.bytes >= MAX_OUTPUT_FRAME) sendOutput();
     };
     ws.on('close', () => {
       closed = true;
@@ -256,6 +278,11 @@ export function terminalSockets(runtime: Runtime, log: Log): TerminalSockets {
     );
 
     function forward(event: TerminalEvent, workspace: string): void {
+      if (event.type === 'output') {
+        queueOutput(event.offset, event.data);
+        return;
+      }
+      sendOutput();
       switch (event.type) {
         case 'attached':
           send(
@@ -270,9 +297,6 @@ export function terminalSockets(runtime: Runtime, log: Log): TerminalSockets {
               viewers: event.session.viewers.length,
             }),
           );
-          return;
-        case 'output':
-          send(encodeOutput(event.offset, event.data));
           return;
         case 'snapshot':
           send(encodeSnapshot(event.offset, event.cols, event.rows, event.data));
