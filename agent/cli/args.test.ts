@@ -28,6 +28,7 @@ describe('parseAgentArgs', () => {
       credentialHashFile: '/home/dev/.local/state/dvm-agent/credential.sha256',
       allowedRoots: [],
       runtime: 'docker',
+      terminals: {},
     });
     expect(config(['--state-dir', '/srv/agent'])).toMatchObject({
       listen: 'unix:///srv/agent/agent.sock',
@@ -47,6 +48,8 @@ describe('parseAgentArgs', () => {
       DVM_AGENT_JOIN_TOKEN: 'dvmj_env',
       DVM_CONTROL_PLANE_URL: 'https://dvm.example.com/',
       DVM_AGENT_ADVERTISE: 'agent-1.example.com:7443',
+      DVM_AGENT_TERMINAL_WINDOW: '4MiB',
+      DVM_AGENT_TERMINAL_ACK_BUDGET: '512KiB',
     };
     expect(config([], env)).toEqual({
       listen: 'unix:///run/env.sock',
@@ -60,6 +63,7 @@ describe('parseAgentArgs', () => {
         controlPlane: 'https://dvm.example.com',
         advertise: 'agent-1.example.com:7443',
       },
+      terminals: { windowBytes: 4 * 1024 * 1024, ackBudgetBytes: 512 * 1024 },
     });
     expect(
       config(
@@ -76,6 +80,9 @@ describe('parseAgentArgs', () => {
           'http://10.0.0.1:3000',
           '--advertise',
           '[fd00::1]:7443',
+          '--terminal-window=2097152',
+          '--terminal-ack-budget',
+          '1MiB',
         ],
         env,
       ),
@@ -89,7 +96,17 @@ describe('parseAgentArgs', () => {
         controlPlane: 'http://10.0.0.1:3000',
         advertise: '[fd00::1]:7443',
       },
+      terminals: { windowBytes: 2 * 1024 * 1024, ackBudgetBytes: 1024 * 1024 },
     });
+  });
+
+  it('refuses terminal sizes that are malformed or out of range', () => {
+    expect(usageError(['--terminal-window', '8MB'])).toMatch(/--terminal-window .*8MiB/);
+    expect(usageError(['--terminal-window', '512KiB'])).toMatch(/at least 1MiB/);
+    expect(usageError([], { DVM_AGENT_TERMINAL_ACK_BUDGET: '5MiB' })).toMatch(
+      /DVM_AGENT_TERMINAL_ACK_BUDGET.*at most half the window \(4194304 bytes\)/,
+    );
+    expect(usageError(['--terminal-ack-budget', '1KiB'])).toMatch(/at least 64KiB/);
   });
 
   it('advertises the listen address unless told otherwise, but never a wildcard', () => {

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { isAppError } from '../../lib/errors';
 import { requestedPlatform, type Env } from '../runtime/platform';
+import { TERMINAL_DEFAULTS } from '../terminal/session-manager';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -34,6 +35,8 @@ export interface AgentConfig {
   /** The host's image builder when a build names none; unset: BuildKit when the engine has it. */
   builder?: 'docker-api' | 'buildkit';
   tls?: { certFile: string; keyFile: string };
+  /** Terminal sessions' retained output and per-viewer ack budget, in bytes; unset: defaults. */
+  terminals: { windowBytes?: number; ackBudgetBytes?: number };
 }
 
 export type ParsedArgs =
@@ -52,6 +55,8 @@ export const FLAGS = {
   builder: ['--builder', 'DVM_AGENT_BUILDER'],
   tlsCert: ['--tls-cert', 'DVM_AGENT_TLS_CERT'],
   tlsKey: ['--tls-key', 'DVM_AGENT_TLS_KEY'],
+  terminalWindow: ['--terminal-window', 'DVM_AGENT_TERMINAL_WINDOW'],
+  terminalAckBudget: ['--terminal-ack-budget', 'DVM_AGENT_TERMINAL_ACK_BUDGET'],
 } as const;
 
 type Key = keyof typeof FLAGS;
@@ -89,6 +94,12 @@ Usage: dvm-agent [options]          (every option can also be set by its environ
   --tls-cert FILE               DVM_AGENT_TLS_CERT
   --tls-key FILE                DVM_AGENT_TLS_KEY
         Serve TLS with this PEM certificate chain and key (both or neither).
+  --terminal-window SIZE        DVM_AGENT_TERMINAL_WINDOW
+        Output each terminal session keeps for resuming viewers (bytes, or with KiB/MiB).
+        At least 1MiB; default 8MiB. Memory grows with a session's output up to it.
+  --terminal-ack-budget SIZE    DVM_AGENT_TERMINAL_ACK_BUDGET
+        Output a terminal viewer may have unacknowledged; at least 64KiB and at most half the
+        window; default 2MiB.
   --help, -h                    Print this help.
   --version                     Print the agent's version.
 
@@ -140,6 +151,18 @@ function readFlags(argv: readonly string[]): Partial<Record<Key, string>> | 'hel
     values[key] = value;
   }
   return values;
+}
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** `4194304`, `512KiB` or `8MiB` in bytes; undefined when unset. */
+function byteSize(value: string | undefined, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d{1,10})(KiB|MiB)?$/.exec(value);
+  if (!match) throw new UsageError(`${what} "${value}": give bytes, e.g. 4194304, 512KiB or 8MiB`);
+  const unit = match[2] === 'MiB' ? MiB : match[2] === 'KiB' ? KiB : 1;
+  return Number(match[1]) * unit;
 }
 
 /** `unix:///abs/path` or `host:port`; `what` names the option in messages. */
@@ -242,6 +265,20 @@ export function parseAgentArgs(argv: readonly string[], env: Env, home: string):
     join = { token, controlPlane: controlPlane.replace(/\/+$/, ''), advertise };
   }
 
+  const windowBytes = byteSize(get('terminalWindow'), name('terminalWindow'));
+  const ackBudgetBytes = byteSize(get('terminalAckBudget'), name('terminalAckBudget'));
+  if (windowBytes !== undefined && windowBytes < MiB) {
+    throw new UsageError(`${name('terminalWindow')} must be at least 1MiB`);
+  }
+  if (ackBudgetBytes !== undefined) {
+    const window = windowBytes ?? TERMINAL_DEFAULTS.windowBytes;
+    if (ackBudgetBytes < 64 * KiB || ackBudgetBytes > window / 2) {
+      throw new UsageError(
+        `${name('terminalAckBudget')} must be at least 64KiB and at most half the window (${window / 2} bytes)`,
+      );
+    }
+  }
+
   try {
     requestedPlatform(env);
   } catch (error) {
@@ -258,6 +295,10 @@ export function parseAgentArgs(argv: readonly string[], env: Env, home: string):
       allowedRoots,
       runtime: 'docker',
       ...(builder && { builder }),
+      terminals: {
+        ...(windowBytes !== undefined && { windowBytes }),
+        ...(ackBudgetBytes !== undefined && { ackBudgetBytes }),
+      },
       ...(certFile &&
         keyFile && { tls: { certFile: path.resolve(certFile), keyFile: path.resolve(keyFile) } }),
     },

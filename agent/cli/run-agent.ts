@@ -213,6 +213,7 @@ export async function runAgent(config: AgentConfig, deps: RunDeps): Promise<numb
       runtime,
       builds,
       env,
+      terminals: config.terminals,
       ...(tls && { tls }),
       log: (msg, fields) => log('error', msg, fields),
     });

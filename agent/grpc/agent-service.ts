@@ -74,6 +74,8 @@ export interface AgentServerOptions {
   log?: ErrorLog;
   /** Serves Build and reports Info.builders; without it Build answers UNIMPLEMENTED. */
   builds?: BuildService;
+  /** Terminal sessions' window and ack budget; unset: the defaults. */
+  terminals?: { windowBytes?: number; ackBudgetBytes?: number };
 }
 
 export interface AgentServer {
@@ -231,7 +233,12 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     },
   });
 
-  const terminals = addTerminalService(server, { runtime, authorize: authorized, log });
+  const terminals = addTerminalService(server, {
+    runtime,
+    authorize: authorized,
+    log,
+    ...options.terminals,
+  });
 
   const credentials = options.tls
     ? grpc.ServerCredentials.createSsl(

@@ -12,8 +12,8 @@
 // them counts, and only while it keeps up: a driver that, while the process waits for it, does not
 // read a quarter of the window within `paceLimitMs` stops pacing (until it has caught up again,
 // e.g. after its snapshot). So a slow or stalled viewer costs the process at most one such wait,
-// read-only viewers never hold it up, and no viewer holds up another. The process also waits while the emulator lags a quarter window
-// behind (snapshots must stay within the window).
+// read-only viewers never hold it up, and no viewer holds up another. The process also waits
+// while the emulator lags a quarter window behind (snapshots must stay within the window).
 //
 // Viewers: drivers (writable, and the owner's user — or anyone writable when the session has no
 // owner) set the TTY's size; others get the authoritative size and letterbox. Read-only viewers'
@@ -143,7 +143,7 @@ export interface SessionConfig {
   scrollback: number;
   exitedRetentionMs: number;
   maxViewers: number;
-  /** How long the process waits for a driver that advances nothing before going on without it. */
+  /** How long the process waits for its pacing drivers to catch up before going on without them. */
   paceLimitMs: number;
 }
 
@@ -430,7 +430,7 @@ export class TerminalSession {
         this.setPaused('viewers', false);
       }, this.config.paceLimitMs);
       this.paceTimer.unref();
-    } else if (this.pausedFor.viewers && lag < window / 2) {
+    } else if (this.pausedFor.viewers && (lag === Infinity || lag < window / 2)) {
       clearTimeout(this.paceTimer);
       this.paceTimer = undefined;
       this.setPaused('viewers', false);

@@ -174,7 +174,11 @@ export interface TerminalWorkspace {
 const MEMBER_PASSWORD = 'terminal member password 123';
 
 /** Starts the server, waits for the local host, applies and starts a busybox workspace. */
-export async function startTerminalWorkspace(name: string): Promise<TerminalWorkspace> {
+export async function startTerminalWorkspace(
+  name: string,
+  /** More environment for the server and its local agent (e.g. DVM_AGENT_TERMINAL_WINDOW). */
+  extraEnv: Record<string, string> = {},
+): Promise<TerminalWorkspace> {
   requireService('docker');
   const baseImage = requireBaseImage();
   const docker = new Docker(dockerConnection());
@@ -188,6 +192,7 @@ export async function startTerminalWorkspace(name: string): Promise<TerminalWork
     DVM_DATA_DIR: dataDir,
     DVM_ALLOWED_PATHS: path.join(root, 'allowed'),
     DVM_HEARTBEAT_INTERVAL_MS: '300',
+    ...extraEnv,
   };
   let api: ApiServer | undefined;
   let members = 0;
