@@ -324,3 +324,10 @@ export function closeWorkerScreen(id: number): void {
     idleTimer.unref();
   }
 }
+
+/** Ends the worker thread as a crash would (every screen is lost); for tests of that failure. */
+export async function crashScreenWorkerForTests(): Promise<void> {
+  const current = worker;
+  if (!current) return;
+  await current.terminate();
+}

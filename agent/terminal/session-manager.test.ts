@@ -8,6 +8,7 @@ import { rejection } from '../../lib/testing/rejection';
 import { dockerConnection, requireBaseImage, requireService } from '../../lib/testing/test-env';
 import { DockerRuntime, dockerConnectionFor } from '../runtime/docker-runtime';
 import type { SessionEvent, ViewerSink } from './session';
+import { crashScreenWorkerForTests } from './screen-worker';
 import { TerminalSessionManager } from './session-manager';
 
 const run = `dvmts-${process.pid}-${Date.now().toString(36)}`;
@@ -284,6 +285,31 @@ describe('TerminalSessionManager', () => {
     expect(
       hasErrorCode(await rejection(Promise.resolve().then(() => m.get(info.id))), 'NOT_FOUND'),
     ).toBe(true);
+  });
+
+  it('tells a viewer when the emulator is lost and goes on live, never replaying old output', async () => {
+    const m = manager();
+    const info = await m.create({ container, command: ['/bin/sh'] });
+    const session = m.session(info.id);
+    const first = sink();
+    const writer = session.attach(
+      { viewerId: 'first', readOnly: false, resumeOffset: 0 },
+      first.sink,
+    );
+    writer.write(Buffer.from('echo be""fore\r'));
+    await until(() => first.output().includes('before\r\n'), 'the first output');
+    await crashScreenWorkerForTests();
+    // A fresh viewer needs a snapshot, which can no longer be rendered.
+    const late = sink();
+    const handle = session.attach({ viewerId: 'late', readOnly: false }, late.sink);
+    await until(() => late.events.some((e) => e.type === 'error'), 'the error event');
+    expect(late.events.find((e) => e.type === 'error')).toMatchObject({ code: 'UNAVAILABLE' });
+    handle.write(Buffer.from('echo af""ter\r'));
+    await until(() => late.output().includes('after\r\n'), 'live output');
+    expect(late.events.some((e) => e.type === 'snapshot')).toBe(false);
+    expect(late.output()).not.toContain('before');
+    expect(late.ended).toBe(false);
+    await m.close(info.id);
   });
 
   it('ends every session on shutdown and refuses new ones', async () => {

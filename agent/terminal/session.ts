@@ -476,8 +476,22 @@ export class TerminalSession {
       },
       () => {
         viewer.snapshotting = false;
-        // Only when the session was removed meanwhile: the viewer gets the exit.
-        if (!viewer.ended) this.endViewer(viewer, undefined, true);
+        if (viewer.ended) return;
+        // The session was removed meanwhile: the viewer gets the exit.
+        if (this.removed) {
+          this.endViewer(viewer, undefined, true);
+          return;
+        }
+        // The emulator is gone (it failed, or its thread died): there is no screen to give, and
+        // old raw output is never replayed — the viewer is told and goes on live from here.
+        this.send(viewer, {
+          type: 'error',
+          code: 'UNAVAILABLE',
+          message:
+            'The agent could not render this terminal’s screen; output continues from here (Ctrl-L redraws most programs).',
+        });
+        this.position(viewer, this.ring.end);
+        this.pump(viewer);
       },
     );
   }
