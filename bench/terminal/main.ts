@@ -317,7 +317,8 @@ async function main() {
     env: {
       DVM_LOCAL_AGENT: 'on',
       DVM_ALLOWED_PATHS: root,
-      // e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the control plane and its agent.
+      // e.g. `--require ./profiler.cjs` to profile the control plane and its agent (Node refuses
+      // --cpu-prof in NODE_OPTIONS).
       ...(process.env.DVM_BENCH_NODE_OPTIONS && {
         NODE_OPTIONS: process.env.DVM_BENCH_NODE_OPTIONS,
       }),

@@ -190,6 +190,10 @@ export class GrpcTerminalHost implements TerminalHost {
       // TTY streams when the agent's event loop is busy; the agent's ack budget bounds what each
       // attachment may have in flight anyway (this client always reads).
       'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW,
+      // Attach streams are never retried, and every keystroke crosses this channel twice: no
+      // retry buffering or channelz accounting on its path.
+      'grpc.enable_retries': 0,
+      'grpc.enable_channelz': 0,
     });
   }
 
