@@ -102,11 +102,17 @@ describe('parseAgentArgs', () => {
 
   it('refuses terminal sizes that are malformed or out of range', () => {
     expect(usageError(['--terminal-window', '8MB'])).toMatch(/--terminal-window .*8MiB/);
-    expect(usageError(['--terminal-window', '512KiB'])).toMatch(/at least 1MiB/);
+    expect(usageError(['--terminal-window', '512KiB'])).toMatch(/from 1MiB to 1024MiB/);
     expect(usageError([], { DVM_AGENT_TERMINAL_ACK_BUDGET: '5MiB' })).toMatch(
       /DVM_AGENT_TERMINAL_ACK_BUDGET.*at most half the window \(4194304 bytes\)/,
     );
     expect(usageError(['--terminal-ack-budget', '1KiB'])).toMatch(/at least 64KiB/);
+    expect(usageError(['--terminal-window', '9999999999MiB'])).toMatch(/from 1MiB to 1024MiB/);
+    // A window smaller than the default takes a quarter of itself as the default budget.
+    expect(config(['--terminal-window', '2MiB']).terminals).toEqual({
+      windowBytes: 2 * 1024 * 1024,
+      ackBudgetBytes: 512 * 1024,
+    });
   });
 
   it('advertises the listen address unless told otherwise, but never a wildcard', () => {

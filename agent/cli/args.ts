@@ -96,10 +96,10 @@ Usage: dvm-agent [options]          (every option can also be set by its environ
         Serve TLS with this PEM certificate chain and key (both or neither).
   --terminal-window SIZE        DVM_AGENT_TERMINAL_WINDOW
         Output each terminal session keeps for resuming viewers (bytes, or with KiB/MiB).
-        At least 1MiB; default 8MiB. Memory grows with a session's output up to it.
+        From 1MiB to 1024MiB; default 8MiB. Memory grows with a session's output up to it.
   --terminal-ack-budget SIZE    DVM_AGENT_TERMINAL_ACK_BUDGET
         Output a terminal viewer may have unacknowledged; at least 64KiB and at most half the
-        window; default 2MiB.
+        window; default 2MiB (a quarter of a smaller window).
   --help, -h                    Print this help.
   --version                     Print the agent's version.
 
@@ -155,6 +155,8 @@ function readFlags(argv: readonly string[]): Partial<Record<Key, string>> | 'hel
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
+/** Each session's window is one buffer, and Node's buffers stop at a few GiB. */
+const MAX_TERMINAL_WINDOW = 1024 * MiB;
 
 /** `4194304`, `512KiB` or `8MiB` in bytes; undefined when unset. */
 function byteSize(value: string | undefined, what: string): number | undefined {
@@ -266,17 +268,20 @@ export function parseAgentArgs(argv: readonly string[], env: Env, home: string):
   }
 
   const windowBytes = byteSize(get('terminalWindow'), name('terminalWindow'));
-  const ackBudgetBytes = byteSize(get('terminalAckBudget'), name('terminalAckBudget'));
-  if (windowBytes !== undefined && windowBytes < MiB) {
-    throw new UsageError(`${name('terminalWindow')} must be at least 1MiB`);
+  let ackBudgetBytes = byteSize(get('terminalAckBudget'), name('terminalAckBudget'));
+  if (windowBytes !== undefined && (windowBytes < MiB || windowBytes > MAX_TERMINAL_WINDOW)) {
+    throw new UsageError(`${name('terminalWindow')} must be from 1MiB to 1024MiB`);
   }
+  const window = windowBytes ?? TERMINAL_DEFAULTS.windowBytes;
   if (ackBudgetBytes !== undefined) {
-    const window = windowBytes ?? TERMINAL_DEFAULTS.windowBytes;
     if (ackBudgetBytes < 64 * KiB || ackBudgetBytes > window / 2) {
       throw new UsageError(
         `${name('terminalAckBudget')} must be at least 64KiB and at most half the window (${window / 2} bytes)`,
       );
     }
+  } else if (TERMINAL_DEFAULTS.ackBudgetBytes > window / 4) {
+    // A smaller window than the default: the default budget shrinks with it.
+    ackBudgetBytes = Math.floor(window / 4);
   }
 
   try {

@@ -396,7 +396,7 @@ export class TerminalSession {
       void this.screen.drained(high / 4).then(() => this.setPaused('screen', false));
     }
     // Viewers are fed once per turn: the engine hands a TTY's output over in pieces of a few
-    // KiB, and those read in one turn go to each viewer as one message.
+    // KiB, and those read in one turn go to each viewer together (in events of up to 64 KiB).
     if (!this.feedScheduled) {
       this.feedScheduled = true;
       setImmediate(() => {
@@ -543,6 +543,7 @@ export class TerminalSession {
       viewer.sink.onDrain(() => {
         viewer.waitingDrain = false;
         this.pump(viewer);
+        if (this.pausedFor.viewers) this.pace();
       });
     }
   }
