@@ -4,14 +4,13 @@
 // agent is configured with; the agent never holds the secret itself. Failures are AppErrors mapped
 // to gRPC status codes (service-errors.ts). Both ends send keepalive pings, so a vanished client
 // ends its streams (and kills its exec) instead of holding them open.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { AppError, invalid, isAppError } from '../../lib/errors';
+import { AppError, isAppError } from '../../lib/errors';
 import type { BuildService } from '../build/build-service';
 import type { ContainerRuntime } from '../runtime/container-runtime';
 import { detectPlatforms, type Env, type FileExists } from '../runtime/platform';
@@ -20,9 +19,14 @@ import { serveBuild, type BuildCall } from './build-call';
 import { serveExec, type ExecCall } from './exec-call';
 import { toServiceError, unauthenticated, type ErrorLog } from './service-errors';
 import { serveWatch, type WatchCall } from './watch-call';
-import { fromWireSpec, toWireState, type WireSpec } from './wire';
+import { bearerCredentialCheck } from './credential';
+import { fromWireSpec, PROTO_LOADER_OPTIONS, toWireState, type WireSpec } from './wire';
 
 /** The checkout the agent runs from (agent/grpc/ → ../..). */
+// What callers of the agent's server also need (tests, dvm-agent's start-up).
+export { hashCredential } from './credential';
+export { PROTO_LOADER_OPTIONS } from './wire';
+
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
@@ -35,16 +39,6 @@ export const AGENT_VERSION = (
 
 /** The contract's path in this checkout (not the working directory, which may be anywhere). */
 export const DEFAULT_PROTO_PATH = path.join(PROJECT_ROOT, 'proto', 'agent', 'v1', 'agent.proto');
-
-export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
-  keepCase: false,
-  longs: Number,
-  enums: String,
-  defaults: true,
-  arrays: true,
-  objects: true,
-  oneofs: true,
-};
 
 /** Pings on idle connections: a peer that stops answering is dropped within ~15 s. */
 export const KEEPALIVE_OPTIONS = {
@@ -84,29 +78,6 @@ export interface AgentServer {
   stop(): Promise<void>;
 }
 
-/** The hex SHA-256 an agent is configured with for a credential. */
-export function hashCredential(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
-}
-
-function credentialCheck(credentialHash: string): (metadata: grpc.Metadata) => boolean {
-  if (!/^[0-9a-f]{64}$/i.test(credentialHash)) {
-    throw invalid('The agent credential hash must be a hex SHA-256 (64 hex digits).', [
-      { path: 'credentialHash', message: 'Expected 64 hex digits.' },
-    ]);
-  }
-  const expected = Buffer.from(credentialHash, 'hex');
-  return (metadata) => {
-    const [value] = metadata.get('authorization');
-    const match = typeof value === 'string' ? /^Bearer (\S+)$/.exec(value) : null;
-    // Hash whatever was presented so the comparison is always 32 bytes against 32 bytes.
-    const presented = createHash('sha256')
-      .update(match?.[1] ?? '', 'utf8')
-      .digest();
-    return timingSafeEqual(presented, expected) && match !== null;
-  };
-}
-
 function loadAgentService(protoPath: string): grpc.ServiceDefinition {
   const definition = protoLoader.loadSync(protoPath, PROTO_LOADER_OPTIONS);
   const loaded = grpc.loadPackageDefinition(definition) as unknown as {
@@ -124,7 +95,7 @@ function engineTimeout(call: grpc.ServerUnaryCall<unknown, unknown>): number {
 }
 
 export async function startAgentServer(options: AgentServerOptions): Promise<AgentServer> {
-  const authorized = credentialCheck(options.credentialHash);
+  const authorized = bearerCredentialCheck(options.credentialHash);
   const { runtime } = options;
   const fileExists = options.fileExists ?? existsSync;
   const log = options.log;

@@ -1,6 +1,7 @@
 // The agent contract's messages as @grpc/proto-loader hands them over (camelCase, defaults filled
 // in, enums as strings, 64-bit numbers as JS numbers), and their translation to and from the
 // runtime's types. Unset proto3 `optional` scalars arrive as null or undefined.
+import type * as protoLoader from '@grpc/proto-loader';
 import { invalid } from '../../lib/errors';
 import type {
   ContainerInfo,
@@ -8,6 +9,17 @@ import type {
   ExecSpec,
   WorkspaceContainerSpec,
 } from '../runtime/container-runtime';
+
+/** How the agent reads its contract (proto/agent/v1): the shape described above. */
+export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: false,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  arrays: true,
+  objects: true,
+  oneofs: true,
+};
 
 export interface WireSpec {
   name: string;

@@ -2,16 +2,17 @@
 // to the agent's server beside `Agent`. Every call — unary or Attach — is authenticated by the
 // caller-supplied check (the agent's bearer credential) before any session is touched. Failures
 // are AppErrors mapped to gRPC status codes as the rest of the agent does (service-errors.ts).
-import { createHash, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { invalid } from '../../lib/errors';
 import { toServiceError, unauthenticated, type ErrorLog } from '../grpc/service-errors';
+import { PROTO_LOADER_OPTIONS } from '../grpc/wire';
 import { serveAttach, type AttachCall } from './attach-call';
 import { TerminalSessionManager, type TerminalManagerOptions } from './session-manager';
 import { fromWireCreate, toWireInfo, type WireCreateRequest, type WireInfo } from './terminal-wire';
+
+export { bearerCredentialCheck } from '../grpc/credential';
 
 /** The contract's path in this checkout (agent/terminal/ → ../..). */
 export const TERMINAL_PROTO_PATH = path.join(
@@ -38,39 +39,8 @@ export interface TerminalService {
   shutdown(): Promise<void>;
 }
 
-/**
- * `authorization: Bearer <secret>` checked in constant time against the hex SHA-256 the agent is
- * configured with (the agent never holds the secret).
- */
-export function bearerCredentialCheck(
-  credentialHash: string,
-): (metadata: grpc.Metadata) => boolean {
-  if (!/^[0-9a-f]{64}$/i.test(credentialHash)) {
-    throw invalid('The agent credential hash must be a hex SHA-256 (64 hex digits).', [
-      { path: 'credentialHash', message: 'Expected 64 hex digits.' },
-    ]);
-  }
-  const expected = Buffer.from(credentialHash, 'hex');
-  return (metadata) => {
-    const [value] = metadata.get('authorization');
-    const match = typeof value === 'string' ? /^Bearer (\S+)$/.exec(value) : null;
-    const presented = createHash('sha256')
-      .update(match?.[1] ?? '', 'utf8')
-      .digest();
-    return timingSafeEqual(presented, expected) && match !== null;
-  };
-}
-
 function loadTerminalService(protoPath: string): grpc.ServiceDefinition {
-  const definition = protoLoader.loadSync(protoPath, {
-    keepCase: false,
-    longs: Number,
-    enums: String,
-    defaults: true,
-    arrays: true,
-    objects: true,
-    oneofs: true,
-  });
+  const definition = protoLoader.loadSync(protoPath, PROTO_LOADER_OPTIONS);
   const loaded = grpc.loadPackageDefinition(definition) as unknown as {
     devopsmaestro: { agent: { v1: { Terminals: grpc.ServiceClientConstructor } } };
   };

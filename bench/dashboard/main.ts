@@ -9,7 +9,7 @@ import { signInCookie, startServer } from '../../lib/testing/server-process';
 import { type Dialect, openTestStore } from '../../lib/testing/test-stores';
 import { loadHierarchy } from '../lib/hierarchy';
 import { ensureProductionBuild } from '../lib/production-build';
-import { summaryLine, timed } from '../lib/measure';
+import { percentile, summaryLine, timed } from '../lib/measure';
 
 const SHAPE = { ecosystems: 10, domainsPerEcosystem: 10, appsPerDomain: 10, workspacesPerApp: 1 };
 const APPS = SHAPE.ecosystems * SHAPE.domainsPerEcosystem * SHAPE.appsPerDomain;
@@ -17,11 +17,6 @@ const WARMUP = 30;
 const SAMPLES = Number(process.env.DVM_BENCH_SAMPLES ?? 200);
 const TARGET_P95_MS = 200;
 const ADMIN = { email: 'bench@example.com', password: 'bench password 1234' };
-
-function percentile(samples: number[], q: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-}
 
 /**
  * The DataStore reads the page makes for an administrator: the first page of ecosystems, then

@@ -9,12 +9,27 @@ export interface Stats {
   mean: number;
 }
 
+/** The sample at quantile `q` (0–1) of sorted samples (nearest rank); NaN when there are none. */
+function atQuantile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
+}
+
+export function percentile(samplesMs: readonly number[], q: number): number {
+  return atQuantile(
+    [...samplesMs].sort((a, b) => a - b),
+    q,
+  );
+}
+
 export function stats(samplesMs: number[]): Stats {
   const sorted = [...samplesMs].sort((a, b) => a - b);
-  const at = (q: number) =>
-    sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
   const mean = sorted.reduce((sum, x) => sum + x, 0) / sorted.length;
-  return { count: sorted.length, p50: at(0.5), p99: at(0.99), mean };
+  return {
+    count: sorted.length,
+    p50: atQuantile(sorted, 0.5),
+    p99: atQuantile(sorted, 0.99),
+    mean,
+  };
 }
 
 /** Runs `fn` and returns its duration in milliseconds (high resolution). */

@@ -14,7 +14,7 @@ import Docker from 'dockerode';
 import { hashCredential } from '../../agent/grpc/agent-service';
 import { GrpcHostAgent } from '../../lib/hosts/grpc-host-agent';
 import type { ExecSession } from '../../lib/hosts/host-agent';
-import { startApiServer } from '../../lib/testing/api-client';
+import { startApiServer, workspaceHierarchy } from '../../lib/testing/api-client';
 import { PROJECT_ROOT } from '../../lib/testing/server-process';
 import { dockerConnection, requireBaseImage } from '../../lib/testing/test-env';
 import { spawnAgentProcess } from '../lib/agent-process';
@@ -47,19 +47,7 @@ async function startThroughControlPlane(): Promise<number[]> {
   });
   try {
     await api.must('POST', '/api/v1/apply', 200, {
-      yaml: `apiVersion: devopsmaestro.io/v1
-kind: Ecosystem
-metadata: {name: ${run}}
----
-apiVersion: devopsmaestro.io/v1
-kind: Domain
-metadata: {name: d, ecosystem: ${run}}
----
-apiVersion: devopsmaestro.io/v1
-kind: App
-metadata: {name: a, ecosystem: ${run}, domain: d}
-spec: {path: ${src}}
-`,
+      json: workspaceHierarchy({ ecosystem: run, domain: 'd', app: 'a' }, src),
     });
     const apps = `/api/v1/ecosystems/${run}/domains/d/apps/a/workspaces`;
     const samples: number[] = [];

@@ -15,7 +15,12 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import { localAgentFiles } from '../../lib/hosts/local-agent-process';
-import { type ApiServer, startApiServer } from '../../lib/testing/api-client';
+import {
+  type ApiServer,
+  startApiServer,
+  waitForHealthyHost,
+  workspaceHierarchy,
+} from '../../lib/testing/api-client';
 import { dockerConnection, requireBaseImage } from '../../lib/testing/test-env';
 import { ms, stats, summaryLine } from '../lib/measure';
 import { TerminalClient } from './terminal-client';
@@ -325,32 +330,13 @@ async function main() {
     },
   });
   try {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const host = await api.request('GET', '/api/v1/hosts/local');
-      if (host.json<{ status?: { status: string } }>().status?.status === 'healthy') break;
-      if (Date.now() > deadline) throw new Error(`host local not healthy: ${host.text}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await waitForHealthyHost(api);
     await api.must('POST', '/api/v1/apply', 200, {
-      yaml: `apiVersion: devopsmaestro.io/v1
-kind: Ecosystem
-metadata: {name: ${run}}
----
-apiVersion: devopsmaestro.io/v1
-kind: Domain
-metadata: {name: d, ecosystem: ${run}}
----
-apiVersion: devopsmaestro.io/v1
-kind: App
-metadata: {name: a, ecosystem: ${run}, domain: d}
-spec: {path: ${path.join(root, 'src')}}
----
-apiVersion: devopsmaestro.io/v1
-kind: Workspace
-metadata: {name: w, ecosystem: ${run}, domain: d, app: a}
-spec: {image: {name: "${image}"}}
-`,
+      json: workspaceHierarchy(
+        { ecosystem: run, domain: 'd', app: 'a', workspace: 'w' },
+        path.join(root, 'src'),
+        image,
+      ),
     });
     await api.must('POST', `${WS}/start`, 200, { timeoutMs: 60_000 });
     const container = (

@@ -271,6 +271,52 @@ export function manifest(
   return { apiVersion: 'devopsmaestro.io/v1', kind, metadata, spec };
 }
 
+/**
+ * An ecosystem, a domain and an app whose source is at `appPath` and, when `workspace` is named,
+ * a workspace of `image` in it: one `POST /api/v1/apply` body (a JSON list of manifests).
+ */
+export function workspaceHierarchy(
+  names: { ecosystem: string; domain: string; app: string; workspace?: string },
+  appPath: string,
+  image?: string,
+): Record<string, unknown>[] {
+  const { ecosystem, domain, app, workspace } = names;
+  return [
+    manifest('Ecosystem', { name: ecosystem }),
+    manifest('Domain', { name: domain, ecosystem }),
+    manifest('App', { name: app, ecosystem, domain }, { path: appPath }),
+    ...(workspace
+      ? [
+          manifest(
+            'Workspace',
+            { name: workspace, ecosystem, domain, app },
+            { image: { name: image } },
+          ),
+        ]
+      : []),
+  ];
+}
+
+/** Waits until the control plane reports host `name` (default: the local agent) healthy. */
+export async function waitForHealthyHost(
+  api: ApiClient,
+  name = 'local',
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const host = await api.request('GET', `/api/v1/hosts/${name}`);
+    if (
+      host.status === 200 &&
+      host.json<{ status?: { status: string } }>().status?.status === 'healthy'
+    ) {
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`host ${name} not healthy: ${host.text}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 /** The URL path of an object from its names (`eco`, `eco/dom`, …) */
 export function objectPath(...names: string[]): string {
   const collections = ['ecosystems', 'domains', 'apps', 'workspaces'];

@@ -27,7 +27,12 @@ import {
   TERMINAL_SUBPROTOCOL,
 } from '@/lib/server/terminal-frames';
 import { openDataStore } from '@/lib/store/open-data-store';
-import { type ApiServer, startApiServer } from './api-client';
+import {
+  type ApiServer,
+  startApiServer,
+  waitForHealthyHost,
+  workspaceHierarchy,
+} from './api-client';
 import { PROJECT_ROOT } from './server-process';
 import { dockerConnection, requireBaseImage, requireService } from './test-env';
 
@@ -211,36 +216,13 @@ export async function startTerminalWorkspace(
   try {
     api = await startApiServer({ name, env });
     // The local host must be healthy before a workspace can start there.
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const host = await api.request('GET', '/api/v1/hosts/local');
-      if (
-        host.status === 200 &&
-        host.json<{ status: { status: string } }>().status.status === 'healthy'
-      )
-        break;
-      if (Date.now() > deadline) throw new Error(`host local not healthy: ${host.text}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await waitForHealthyHost(api);
     await api.must('POST', '/api/v1/apply', 200, {
-      yaml: `apiVersion: devopsmaestro.io/v1
-kind: Ecosystem
-metadata: {name: ${run}}
----
-apiVersion: devopsmaestro.io/v1
-kind: Domain
-metadata: {name: dom, ecosystem: ${run}}
----
-apiVersion: devopsmaestro.io/v1
-kind: App
-metadata: {name: app, ecosystem: ${run}, domain: dom}
-spec: {path: ${path.join(root, 'allowed', 'src')}}
----
-apiVersion: devopsmaestro.io/v1
-kind: Workspace
-metadata: {name: dev, ecosystem: ${run}, domain: dom, app: app}
-spec: {image: {name: "${baseImage}"}}
-`,
+      json: workspaceHierarchy(
+        { ecosystem: run, domain: 'dom', app: 'app', workspace: 'dev' },
+        path.join(root, 'allowed', 'src'),
+        baseImage,
+      ),
     });
     await api.must('POST', `${workspacePath}/start`, 200);
   } catch (error) {
